@@ -1,0 +1,110 @@
+//! The message type the application sends.
+
+use std::sync::Arc;
+
+use bytestring::ByteString;
+
+use crate::protocol::{frame, quote::quote_into};
+
+/// A text message for one or many sessions.
+///
+/// Cloning is cheap (reference counts only). A message built with
+/// [`Message::prepared`] carries its encoded SockJS frame, so sending it to
+/// thousands of sessions encodes it once and shares the bytes.
+///
+/// ```
+/// use actix_sockjs::Message;
+///
+/// let one: Message = "hello".into();
+/// assert_eq!(one.as_str(), "hello");
+///
+/// // For a broadcast: encode once, clone per receiver.
+/// let shared = Message::prepared("tick 42");
+/// assert_eq!(shared.clone().as_str(), "tick 42");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    text: ByteString,
+    /// `a["<quoted text>"]`, when prepared for sharing.
+    frame: Option<ByteString>,
+}
+
+impl Message {
+    /// A message with the given text.
+    pub fn new(text: impl Into<ByteString>) -> Self {
+        Message {
+            text: text.into(),
+            frame: None,
+        }
+    }
+
+    /// A message whose SockJS frame is encoded now, once, and shared by
+    /// every session it is sent to. Use it for broadcasts.
+    pub fn prepared(text: impl Into<ByteString>) -> Self {
+        let text = text.into();
+        let frame = Some(frame::single(&text));
+        Message { text, frame }
+    }
+
+    /// The message text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Length of the text in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    pub(crate) fn text(&self) -> &ByteString {
+        &self.text
+    }
+
+    pub(crate) fn frame(&self) -> Option<&ByteString> {
+        self.frame.as_ref()
+    }
+
+    /// Appends the quoted text, reusing the prepared frame when there is one.
+    pub(crate) fn quoted_into(&self, out: &mut Vec<u8>) {
+        match &self.frame {
+            // The frame is `a[` + quoted + `]`.
+            Some(f) => out.extend_from_slice(&f.as_bytes()[2..f.len() - 1]),
+            None => quote_into(out, &self.text),
+        }
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Self {
+        Message::new(s)
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Self {
+        Message::new(s.to_owned())
+    }
+}
+
+impl From<ByteString> for Message {
+    fn from(s: ByteString) -> Self {
+        Message::new(s)
+    }
+}
+
+impl From<Arc<str>> for Message {
+    fn from(s: Arc<str>) -> Self {
+        Message::new(&*s)
+    }
+}
+
+impl From<&String> for Message {
+    fn from(s: &String) -> Self {
+        Message::new(s.clone())
+    }
+}

@@ -1,0 +1,10 @@
+//! The SockJS wire format as pure code: no sockets, no clock, no runtime.
+//!
+//! Everything here is deterministic and unit-tested against fixed vectors:
+//! [`quote`] writes JSON strings with SockJS's extra escaping, [`frame`]
+//! builds the `o`/`h`/`a[...]`/`c[...]` frames, and [`inbound`] parses what
+//! clients send.
+
+pub(crate) mod frame;
+pub(crate) mod inbound;
+pub(crate) mod quote;

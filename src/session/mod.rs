@@ -1,0 +1,394 @@
+//! Sessions: the [`Session`] handle and [`MessageStream`] the application
+//! uses, the receiver attachment transports use, and the registry.
+
+mod registry;
+mod request;
+pub(crate) mod state;
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_core::Stream;
+use tokio::sync::{mpsc, Notify};
+
+pub(crate) use registry::{Key, Registry};
+pub use request::RequestInfo;
+use state::{Attach, Limits, Next, Push, State};
+
+use crate::config::{Config, Overflow};
+use crate::error::{CloseReason, TrySendError};
+use crate::message::Message;
+use crate::transport::Transport;
+
+/// Shared innards of one session.
+pub(crate) struct Inner {
+    pub key: Key,
+    id: Box<str>,
+    transport: Transport,
+    request: RequestInfo,
+    limits: Limits,
+    overflow: Overflow,
+    state: Mutex<State>,
+    /// Wakes the attached receiver: a message was queued or the session closed.
+    wake_receiver: Notify,
+    /// Wakes senders waiting for room.
+    room: Notify,
+    /// Wakes everyone watching the session's life: detach, close.
+    changed: Notify,
+}
+
+impl Inner {
+    pub(crate) fn new(
+        key: Key,
+        id: &str,
+        transport: Transport,
+        request: RequestInfo,
+        config: &Config,
+    ) -> (Arc<Inner>, MessageStream) {
+        let (tx, rx) = mpsc::channel(config.inbound_messages.max(1));
+        let inner = Arc::new(Inner {
+            key,
+            id: id.into(),
+            transport,
+            request,
+            limits: Limits {
+                messages: config.queue_messages.max(1),
+                bytes: config.queue_bytes,
+            },
+            overflow: config.overflow,
+            state: Mutex::new(State::new(tx, Instant::now())),
+            wake_receiver: Notify::new(),
+            room: Notify::new(),
+            changed: Notify::new(),
+        });
+        (inner, MessageStream { rx })
+    }
+
+    /// Locks the state. A panic elsewhere while it was held cannot leave it
+    /// half-updated in a way that matters more than losing the session, so
+    /// a poisoned lock is used as it is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Closes the session and wakes everyone. Returns false if it was closed.
+    pub(crate) fn close(&self, reason: CloseReason) -> bool {
+        let first = self.lock().close(reason);
+        if first {
+            self.wake_all();
+        }
+        first
+    }
+
+    fn wake_all(&self) {
+        self.wake_receiver.notify_one();
+        self.room.notify_waiters();
+        self.changed.notify_waiters();
+    }
+
+    /// Tries to become the session's receiver.
+    pub(crate) fn attach(self: &Arc<Self>) -> Option<Attachment> {
+        match self.lock().attach() {
+            Attach::Attached(id) => {
+                self.changed.notify_waiters();
+                Some(Attachment {
+                    inner: self.clone(),
+                    id,
+                    completed: false,
+                })
+            }
+            Attach::Busy => None,
+        }
+    }
+
+    /// Hands inbound messages to the handler, waiting while its queue is
+    /// full. Messages for a closed session, or one whose handler dropped
+    /// its stream, are discarded.
+    pub(crate) async fn deliver(&self, messages: Vec<String>) {
+        let Some(tx) = self.lock().inbox() else {
+            return;
+        };
+        for m in messages {
+            if tx.send(m).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The id the client chose.
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Closes and wakes if no receiver has been attached for `delay`.
+    /// Returns true when the session is due for removal.
+    pub(crate) fn expire_if_due(&self, now: Instant, delay: std::time::Duration) -> bool {
+        let closed = {
+            let mut state = self.lock();
+            if !state.expired(now, delay) {
+                return false;
+            }
+            state.close(CloseReason::Timeout)
+        };
+        if closed {
+            log::debug!("session {}: no receiver for {delay:?}, expired", self.id);
+        }
+        self.wake_all();
+        true
+    }
+
+    /// Waits until something about the session's life changes
+    /// (a receiver attached or left, or it closed).
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+}
+
+/// A transport's claim on being the session's single receiver. Dropping it
+/// detaches; dropping it before [`Attachment::complete`] was called means
+/// the client went away mid-request, which interrupts the session.
+pub(crate) struct Attachment {
+    inner: Arc<Inner>,
+    id: u64,
+    completed: bool,
+}
+
+/// One frame for a transport to write.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Open,
+    Heartbeat,
+    Messages(Vec<Message>),
+    Close(bytestring::ByteString),
+}
+
+impl Attachment {
+    /// The next frame: open, queued messages, the close frame, or a
+    /// heartbeat after `heartbeat` of silence.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: messages are taken from the queue only in the same poll
+    /// that returns them.
+    pub(crate) async fn next(&mut self, heartbeat: std::time::Duration) -> Outgoing {
+        loop {
+            let woken = self.inner.wake_receiver.notified();
+            let next = self.inner.lock().next();
+            match next {
+                Next::Open => return Outgoing::Open,
+                Next::Messages(batch) => {
+                    self.inner.room.notify_waiters();
+                    return Outgoing::Messages(batch);
+                }
+                Next::Close(frame) => return Outgoing::Close(frame),
+                Next::Wait => {}
+            }
+            if tokio::time::timeout(heartbeat, woken).await.is_err() {
+                return Outgoing::Heartbeat;
+            }
+        }
+    }
+
+    /// Marks the request as finished normally: dropping the attachment now
+    /// is an ordinary detach, not an interruption.
+    pub(crate) fn complete(&mut self) {
+        self.completed = true;
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        let closed = self
+            .inner
+            .lock()
+            .detach(self.id, self.completed, Instant::now());
+        if closed {
+            log::debug!("session {}: receiver aborted, interrupted", self.inner.id);
+            self.inner.wake_all();
+        } else {
+            self.inner.changed.notify_waiters();
+        }
+    }
+}
+
+/// A handle on one SockJS session: send to the client, close, learn how it
+/// ended. Clone it freely (it is an `Arc`) and move it to other tasks or
+/// threads, for example to keep it in a chat room.
+///
+/// ```no_run
+/// use actix_sockjs::{Session, MessageStream};
+///
+/// async fn handler(session: Session, mut messages: MessageStream) {
+///     session.send(format!("welcome, {}", session.id())).await.ok();
+///     while let Some(text) = messages.recv().await {
+///         if text == "bye" {
+///             session.close(3000, "Go away!");
+///             break;
+///         }
+///         if session.send(text).await.is_err() {
+///             break;
+///         }
+///     }
+///     println!("session ended: {}", session.closed().await);
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id())
+            .field("transport", &self.transport())
+            .finish()
+    }
+}
+
+impl PartialEq for Session {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Session {}
+
+impl Session {
+    /// The session id the client chose (the second path segment of its
+    /// URLs). WebSocket sessions are not registered under it, so two
+    /// sockets may carry the same id.
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The transport the session was opened with.
+    pub fn transport(&self) -> Transport {
+        self.inner.transport
+    }
+
+    /// What the opening request carried: headers, peer address, path,
+    /// query and cookies.
+    pub fn request(&self) -> &RequestInfo {
+        &self.inner.request
+    }
+
+    /// Sends a message, waiting for room in the session's queue under
+    /// [`Overflow::Wait`] (the default).
+    ///
+    /// Hands the message back as [`TrySendError::Closed`] when the session
+    /// is closed, and as [`TrySendError::Full`] under [`Overflow::Refuse`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: if the future is dropped while waiting, the message was
+    /// not queued.
+    pub async fn send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
+        let mut msg = msg.into();
+        loop {
+            let room = self.inner.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            match self.try_send(msg) {
+                Err(TrySendError::Full(m)) if self.inner.overflow == Overflow::Wait => msg = m,
+                other => return other,
+            }
+            room.await;
+        }
+    }
+
+    /// Queues a message without waiting. Hands it back as
+    /// [`TrySendError::Full`] when the queue is at its bound (or, under
+    /// [`Overflow::Close`], closes the session and hands it back as
+    /// [`TrySendError::Closed`]), and as [`TrySendError::Closed`] when the
+    /// session is closed.
+    pub fn try_send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
+        let pushed = self.inner.lock().push(msg.into(), self.inner.limits);
+        match pushed {
+            Push::Queued => {
+                self.inner.wake_receiver.notify_one();
+                Ok(())
+            }
+            Push::Closed(m) => Err(TrySendError::Closed(m)),
+            Push::Full(m) if self.inner.overflow == Overflow::Close => {
+                log::debug!("session {}: send queue full, closing", self.inner.id);
+                self.inner.close(CloseReason::Overflow);
+                Err(TrySendError::Closed(m))
+            }
+            Push::Full(m) => Err(TrySendError::Full(m)),
+        }
+    }
+
+    /// Closes the session: messages already queued are delivered, then the
+    /// client gets `c[code,"reason"]`. Closing twice does nothing.
+    /// Codes 3000–4999 are the application's; SockJS clients report them as
+    /// they are.
+    pub fn close(&self, code: u16, reason: &str) {
+        self.inner.close(CloseReason::Server {
+            code,
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// True once the session is closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.lock().reason().is_some()
+    }
+
+    /// Messages and bytes waiting in the outbound queue.
+    pub fn queued(&self) -> (usize, usize) {
+        self.inner.lock().queued()
+    }
+
+    /// Waits until the session is closed and says why.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    pub async fn closed(&self) -> CloseReason {
+        loop {
+            let changed = self.inner.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(r) = self.inner.lock().reason() {
+                return r.clone();
+            }
+            changed.await;
+        }
+    }
+}
+
+/// The messages a client sends, in order. Ends (`None`) when the session
+/// closes, after everything already received.
+///
+/// ```no_run
+/// use actix_sockjs::{Session, MessageStream};
+///
+/// async fn handler(_session: Session, mut messages: MessageStream) {
+///     while let Some(text) = messages.recv().await {
+///         println!("got {text}");
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct MessageStream {
+    rx: mpsc::Receiver<String>,
+}
+
+impl MessageStream {
+    /// The next message, or `None` once the session has closed.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: a message is never lost when the future is dropped.
+    pub async fn recv(&mut self) -> Option<String> {
+        self.rx.recv().await
+    }
+}
+
+impl Stream for MessageStream {
+    type Item = String;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
+        self.rx.poll_recv(cx)
+    }
+}

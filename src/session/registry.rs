@@ -1,0 +1,100 @@
+//! The sessions of one service. Lookups clone an `Arc` out, so the lock is
+//! only held for the map operation itself.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::Inner;
+
+/// How a session is found: HTTP sessions by the id the client chose;
+/// WebSocket sessions are anonymous (the protocol lets two sockets share
+/// an id) and only counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Key {
+    Named(Arc<str>),
+    Anonymous(u64),
+}
+
+pub(crate) struct Registry {
+    named: Mutex<HashMap<Arc<str>, Arc<Inner>>>,
+    anonymous: AtomicUsize,
+    next_anonymous: AtomicU64,
+    max: usize,
+}
+
+/// The registry is at its session bound.
+#[derive(Debug)]
+pub(crate) struct Full;
+
+impl Registry {
+    pub fn new(max: usize) -> Self {
+        Registry {
+            named: Mutex::new(HashMap::new()),
+            anonymous: AtomicUsize::new(0),
+            next_anonymous: AtomicU64::new(0),
+            max,
+        }
+    }
+
+    fn map(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Inner>>> {
+        self.named.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Live sessions, named and anonymous.
+    pub fn len(&self) -> usize {
+        self.map().len() + self.anonymous.load(Ordering::Relaxed)
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Inner>> {
+        self.map().get(id).cloned()
+    }
+
+    /// The session with this id, or a new one made by `make` (which must
+    /// not block: it runs under the registry lock). The bool is true when
+    /// it was created.
+    pub fn get_or_insert<T>(
+        &self,
+        id: &str,
+        make: impl FnOnce(Key) -> (Arc<Inner>, T),
+    ) -> Result<(Arc<Inner>, Option<T>), Full> {
+        let mut map = self.map();
+        if let Some(s) = map.get(id) {
+            return Ok((s.clone(), None));
+        }
+        if map.len() + self.anonymous.load(Ordering::Relaxed) >= self.max {
+            return Err(Full);
+        }
+        let key: Arc<str> = id.into();
+        let (inner, extra) = make(Key::Named(key.clone()));
+        map.insert(key, inner.clone());
+        Ok((inner, Some(extra)))
+    }
+
+    /// Reserves a slot for an anonymous (WebSocket) session.
+    pub fn insert_anonymous(&self) -> Result<Key, Full> {
+        let live = self.anonymous.fetch_add(1, Ordering::Relaxed);
+        if live + self.map().len() >= self.max {
+            self.anonymous.fetch_sub(1, Ordering::Relaxed);
+            return Err(Full);
+        }
+        Ok(Key::Anonymous(
+            self.next_anonymous.fetch_add(1, Ordering::Relaxed),
+        ))
+    }
+
+    /// The one removal path for every session.
+    pub fn remove(&self, inner: &Arc<Inner>) {
+        match &inner.key {
+            Key::Named(id) => {
+                let mut map = self.map();
+                if map.get(id).is_some_and(|s| Arc::ptr_eq(s, inner)) {
+                    map.remove(id);
+                }
+            }
+            Key::Anonymous(_) => {
+                self.anonymous.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}

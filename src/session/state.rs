@@ -1,0 +1,318 @@
+//! The per-session state machine, as pure code: it never sleeps or reads the
+//! clock (time is passed in), so every rule is unit-tested deterministically.
+//! It lives behind the session's mutex; callers never hold that lock across
+//! an `.await`.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytestring::ByteString;
+use tokio::sync::mpsc;
+
+use crate::error::CloseReason;
+use crate::message::Message;
+use crate::protocol::frame;
+
+/// Bounds of the outbound queue.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub messages: usize,
+    pub bytes: usize,
+}
+
+/// Result of [`State::push`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Push {
+    Queued,
+    Full(Message),
+    Closed(Message),
+}
+
+/// Result of [`State::attach`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Attach {
+    /// The caller is now the receiver, with this id.
+    Attached(u64),
+    /// Another receiver is attached: answer `c[2010,...]`.
+    Busy,
+}
+
+/// What the receiver should send next.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    Open,
+    Messages(Vec<Message>),
+    Close(ByteString),
+    /// Nothing yet: wait for a wake-up or the heartbeat.
+    Wait,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    /// The open frame went to a receiver. Independent of closing: a
+    /// session closed before its first receiver polled still opens first.
+    opened: bool,
+    /// Set once, when the session closes; receivers then get the close
+    /// frame (after any messages the application queued before closing).
+    reason: Option<CloseReason>,
+    close_frame: Option<ByteString>,
+    queue: VecDeque<Message>,
+    queued_bytes: usize,
+    receiver: Option<u64>,
+    next_receiver: u64,
+    /// When the last receiver left; `None` while one is attached.
+    detached_at: Option<Instant>,
+    /// Delivers inbound messages to the handler; dropped on close so the
+    /// handler's stream ends after what was already received.
+    inbox: Option<mpsc::Sender<String>>,
+}
+
+impl State {
+    pub fn new(inbox: mpsc::Sender<String>, now: Instant) -> Self {
+        State {
+            opened: false,
+            reason: None,
+            close_frame: None,
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            receiver: None,
+            next_receiver: 0,
+            detached_at: Some(now),
+            inbox: Some(inbox),
+        }
+    }
+
+    pub fn reason(&self) -> Option<&CloseReason> {
+        self.reason.as_ref()
+    }
+
+    pub fn queued(&self) -> (usize, usize) {
+        (self.queue.len(), self.queued_bytes)
+    }
+
+    pub fn inbox(&self) -> Option<mpsc::Sender<String>> {
+        self.inbox.clone()
+    }
+
+    /// Queues a message. An empty queue always takes one message, whatever
+    /// its size, so a message larger than the byte bound can still be sent.
+    pub fn push(&mut self, msg: Message, limits: Limits) -> Push {
+        if self.reason.is_some() {
+            return Push::Closed(msg);
+        }
+        if !self.queue.is_empty()
+            && (self.queue.len() >= limits.messages || self.queued_bytes + msg.len() > limits.bytes)
+        {
+            return Push::Full(msg);
+        }
+        self.queued_bytes += msg.len();
+        self.queue.push_back(msg);
+        Push::Queued
+    }
+
+    /// A receiving request arrives.
+    pub fn attach(&mut self) -> Attach {
+        if self.receiver.is_some() {
+            return Attach::Busy;
+        }
+        self.next_receiver += 1;
+        self.receiver = Some(self.next_receiver);
+        self.detached_at = None;
+        Attach::Attached(self.next_receiver)
+    }
+
+    /// The attached receiver's next frame.
+    pub fn next(&mut self) -> Next {
+        if !self.opened {
+            self.opened = true;
+            return Next::Open;
+        }
+        if !self.queue.is_empty() {
+            self.queued_bytes = 0;
+            return Next::Messages(self.queue.drain(..).collect());
+        }
+        match &self.close_frame {
+            Some(f) => Next::Close(f.clone()),
+            None => Next::Wait,
+        }
+    }
+
+    /// The receiver `id` leaves. `completed` is false when its request was
+    /// aborted before it finished, which interrupts the session.
+    /// Returns true when this closed the session.
+    pub fn detach(&mut self, id: u64, completed: bool, now: Instant) -> bool {
+        if self.receiver != Some(id) {
+            return false;
+        }
+        self.receiver = None;
+        self.detached_at = Some(now);
+        !completed && self.close(CloseReason::Interrupted)
+    }
+
+    /// Closes the session. Messages the application queued before a
+    /// close of its own still go out first; any other reason drops them.
+    /// Returns false if it was closed already.
+    pub fn close(&mut self, reason: CloseReason) -> bool {
+        if self.reason.is_some() {
+            return false;
+        }
+        let (code, text) = match &reason {
+            CloseReason::Server { code, reason } | CloseReason::Client { code, reason } => {
+                (*code, reason.as_str())
+            }
+            CloseReason::Interrupted => (1002, "Connection interrupted"),
+            CloseReason::Timeout => (1000, "Session timed out"),
+            CloseReason::Overflow => (1008, "Send queue full"),
+            CloseReason::ProtocolError => (1002, "Protocol error"),
+        };
+        self.close_frame = Some(frame::close(code, text));
+        if !matches!(reason, CloseReason::Server { .. }) {
+            self.queue.clear();
+            self.queued_bytes = 0;
+        }
+        self.reason = Some(reason);
+        self.inbox = None;
+        true
+    }
+
+    /// When the session expires if nothing attaches: `None` while a
+    /// receiver is attached.
+    pub fn deadline(&self, delay: Duration) -> Option<Instant> {
+        self.detached_at.map(|t| t + delay)
+    }
+
+    /// True when no receiver has been attached for `delay`.
+    pub fn expired(&self, now: Instant, delay: Duration) -> bool {
+        self.deadline(delay).is_some_and(|d| d <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        messages: 3,
+        bytes: 10,
+    };
+
+    fn state() -> (State, Instant, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel(4);
+        let now = Instant::now();
+        (State::new(tx, now), now, rx)
+    }
+
+    fn texts(next: Next) -> Vec<String> {
+        match next {
+            Next::Messages(m) => m.iter().map(|m| m.as_str().to_owned()).collect(),
+            other => panic!("expected messages, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn open_frame_comes_first_then_queued_messages() {
+        let (mut s, _, _rx) = state();
+        assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
+        assert_eq!(s.attach(), Attach::Attached(1));
+        assert_eq!(s.next(), Next::Open);
+        assert_eq!(texts(s.next()), ["a"]);
+        assert_eq!(s.next(), Next::Wait);
+    }
+
+    #[test]
+    fn one_receiver_at_a_time() {
+        let (mut s, now, _rx) = state();
+        assert_eq!(s.attach(), Attach::Attached(1));
+        assert_eq!(s.attach(), Attach::Busy);
+        assert!(!s.detach(1, true, now));
+        assert_eq!(s.attach(), Attach::Attached(2));
+        // A stale id does not detach the current receiver.
+        assert!(!s.detach(1, true, now));
+        assert_eq!(s.attach(), Attach::Busy);
+    }
+
+    #[test]
+    fn queue_bounds_by_count_and_bytes() {
+        let (mut s, _, _rx) = state();
+        assert_eq!(
+            s.push("12345678901234".into(), LIMITS),
+            Push::Queued,
+            "empty queue takes any size"
+        );
+        assert!(matches!(s.push("x".into(), LIMITS), Push::Full(m) if m.as_str() == "x"));
+        s.attach();
+        s.next();
+        assert_eq!(texts(s.next()), ["12345678901234"]);
+        for _ in 0..3 {
+            assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
+        }
+        assert!(matches!(s.push("a".into(), LIMITS), Push::Full(_)));
+        assert_eq!(s.queued(), (3, 3));
+    }
+
+    #[test]
+    fn application_close_flushes_queue_first() {
+        let (mut s, _, _rx) = state();
+        s.attach();
+        assert_eq!(s.next(), Next::Open);
+        s.push("bye".into(), LIMITS);
+        assert!(s.close(CloseReason::Server {
+            code: 3000,
+            reason: "Go away!".into()
+        }));
+        assert!(!s.close(CloseReason::Timeout), "close is once");
+        assert!(matches!(s.push("late".into(), LIMITS), Push::Closed(_)));
+        assert_eq!(texts(s.next()), ["bye"]);
+        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        // A closed session keeps answering its close frame.
+        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert!(s.inbox().is_none());
+    }
+
+    #[test]
+    fn closed_before_the_first_poll_still_opens() {
+        let (mut s, _, _rx) = state();
+        s.close(CloseReason::Server {
+            code: 3000,
+            reason: "Go away!".into(),
+        });
+        s.attach();
+        assert_eq!(s.next(), Next::Open);
+        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+    }
+
+    #[test]
+    fn aborted_receiver_interrupts_and_drops_queue() {
+        let (mut s, now, _rx) = state();
+        let Attach::Attached(id) = s.attach() else {
+            panic!()
+        };
+        s.next();
+        s.push("lost".into(), LIMITS);
+        assert!(s.detach(id, false, now));
+        assert_eq!(s.reason(), Some(&CloseReason::Interrupted));
+        s.attach();
+        assert_eq!(
+            s.next(),
+            Next::Close(r#"c[1002,"Connection interrupted"]"#.into())
+        );
+    }
+
+    #[test]
+    fn expiry_counts_from_the_last_detach() {
+        let (mut s, t0, _rx) = state();
+        let delay = Duration::from_secs(5);
+        assert_eq!(s.deadline(delay), Some(t0 + delay));
+        let Attach::Attached(id) = s.attach() else {
+            panic!()
+        };
+        assert!(
+            !s.expired(t0 + Duration::from_secs(60), delay),
+            "attached never expires"
+        );
+        let t1 = t0 + Duration::from_secs(10);
+        s.detach(id, true, t1);
+        assert!(!s.expired(t1 + Duration::from_millis(4999), delay));
+        assert!(s.expired(t1 + delay, delay));
+    }
+}

@@ -1,0 +1,224 @@
+//! The legacy hixie-76 (hybi-00) WebSocket handshake and framing, spoken by
+//! Safari 5 and iOS 5 era browsers.
+//!
+//! No maintained crate speaks it, and it is small, so it is built over
+//! actix-web's upgrade payload: actix-http hands an `Upgrade: WebSocket`
+//! request's remaining bytes to the handler as a stream and writes a 101
+//! response's body straight to the socket. The response head goes out
+//! first; only then does the body wait for the client's 8-byte key, which
+//! is what proxies such as HAProxy require (they hold the key back until
+//! the server has answered the headers). Frames are `0x00 <UTF-8> 0xFF`;
+//! `0xFF 0x00` closes.
+
+use bytes::{Buf, Bytes, BytesMut};
+use bytestring::ByteString;
+use futures_core::Stream;
+use futures_util::{stream, StreamExt};
+use md5::{Digest, Md5};
+use tokio::sync::{mpsc, oneshot};
+
+use super::websocket::{WsIn, WsSink};
+
+/// The numeric value of a `Sec-WebSocket-Key1/2` header: its digits as a
+/// number divided by its count of spaces. `None` when malformed.
+pub(crate) fn key_value(key: &str) -> Option<u32> {
+    let digits: String = key.chars().filter(char::is_ascii_digit).collect();
+    let spaces = key.chars().filter(|&c| c == ' ').count() as u64;
+    let number: u64 = digits.parse().ok()?;
+    if spaces == 0 || number % spaces != 0 {
+        return None;
+    }
+    u32::try_from(number / spaces).ok()
+}
+
+/// The 16-byte answer to the challenge.
+pub(crate) fn challenge(key1: u32, key2: u32, key3: &[u8; 8]) -> [u8; 16] {
+    let mut md5 = Md5::new();
+    md5.update(key1.to_be_bytes());
+    md5.update(key2.to_be_bytes());
+    md5.update(key3);
+    md5.finalize().into()
+}
+
+/// Outbound side: frames go through a channel into the response body.
+#[derive(Clone)]
+pub(crate) struct HixieSink(mpsc::Sender<Bytes>);
+
+impl WsSink for HixieSink {
+    async fn text(&mut self, text: ByteString) -> bool {
+        let mut f = BytesMut::with_capacity(text.len() + 2);
+        f.extend_from_slice(&[0x00]);
+        f.extend_from_slice(text.as_bytes());
+        f.extend_from_slice(&[0xff]);
+        self.0.send(f.freeze()).await.is_ok()
+    }
+
+    async fn pong(&mut self, _: &[u8]) -> bool {
+        true
+    }
+
+    async fn ping(&mut self) -> bool {
+        true
+    }
+
+    async fn close(self, _code: u16, _reason: &str) {
+        let _ = self.0.send(Bytes::from_static(&[0xff, 0x00])).await;
+    }
+}
+
+type Payload = actix_web::web::Payload;
+
+/// Sets up a hixie-76 connection: the response body (challenge answer,
+/// then frames), the sink that feeds it, and the inbound event stream.
+pub(crate) fn connect(
+    keys: (u32, u32),
+    payload: Payload,
+    max_message: usize,
+) -> (
+    impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+    HixieSink,
+    impl Stream<Item = WsIn> + Unpin + 'static,
+) {
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let (payload_tx, payload_rx) = oneshot::channel::<(Payload, BytesMut)>();
+
+    // Body: wait for the 8-byte key (after the head has been sent), answer
+    // it, hand the rest of the input over to the reader, then relay frames.
+    let handshake = stream::once(async move {
+        let mut payload = payload;
+        let mut buf = BytesMut::new();
+        while buf.len() < 8 {
+            match payload.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                _ => {
+                    return Err(actix_web::error::ErrorBadRequest(
+                        "hixie-76: connection closed before the key",
+                    ))
+                }
+            }
+        }
+        let mut key3 = [0u8; 8];
+        key3.copy_from_slice(&buf[..8]);
+        buf.advance(8);
+        let _ = payload_tx.send((payload, buf));
+        Ok(Bytes::copy_from_slice(&challenge(keys.0, keys.1, &key3)))
+    });
+    let frames = stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) },
+    );
+    let body = handshake.chain(frames);
+
+    // Inbound: parse `0x00 text 0xFF` frames from what follows the key.
+    let input = stream::once(payload_rx)
+        .filter_map(|r| async move { r.ok() })
+        .flat_map(move |(payload, buf)| read_frames(payload, buf, max_message));
+    (body, HixieSink(tx), Box::pin(input))
+}
+
+fn read_frames(payload: Payload, buf: BytesMut, max_message: usize) -> impl Stream<Item = WsIn> {
+    stream::unfold(Some((payload, buf)), move |state| async move {
+        let (mut payload, mut buf) = state?;
+        loop {
+            match parse_frame(&mut buf, max_message) {
+                Parsed::Event(e) => {
+                    let done = matches!(e, WsIn::Close(_) | WsIn::Invalid(_));
+                    return Some((e, (!done).then_some((payload, buf))));
+                }
+                Parsed::Skip => continue,
+                Parsed::Incomplete => {}
+            }
+            match payload.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                _ => return None,
+            }
+        }
+    })
+}
+
+enum Parsed {
+    Event(WsIn),
+    /// A frame that carries nothing (empty text).
+    Skip,
+    Incomplete,
+}
+
+fn parse_frame(buf: &mut BytesMut, max_message: usize) -> Parsed {
+    match buf.first() {
+        None => Parsed::Incomplete,
+        Some(0x00) => match buf.iter().position(|&b| b == 0xff) {
+            Some(end) => {
+                let frame = buf.split_to(end + 1);
+                let text = &frame[1..end];
+                if text.is_empty() {
+                    return Parsed::Skip;
+                }
+                match ByteString::try_from(Bytes::copy_from_slice(text)) {
+                    Ok(t) => Parsed::Event(WsIn::Text(t)),
+                    Err(_) => Parsed::Event(WsIn::Invalid("hixie-76: invalid UTF-8")),
+                }
+            }
+            None if buf.len() > max_message + 1 => {
+                Parsed::Event(WsIn::Invalid("hixie-76: message too large"))
+            }
+            None => Parsed::Incomplete,
+        },
+        Some(0xff) if buf.len() < 2 => Parsed::Incomplete,
+        Some(0xff) if buf[1] == 0x00 => Parsed::Event(WsIn::Close(None)),
+        Some(_) => Parsed::Event(WsIn::Invalid("hixie-76: unsupported frame type")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suite_handshake_vector() {
+        let k1 = key_value("4 @1  46546xW%0l 1 5");
+        let k2 = key_value("12998 5 Y3 1  .P00");
+        assert_eq!(k1, Some(829_309_203));
+        assert_eq!(k2, Some(259_970_620));
+        let answer = challenge(829_309_203, 259_970_620, b"aaaaaaaa");
+        assert_eq!(
+            answer,
+            [
+                0xca, 0x34, 0x00, 0xd8, 0xa5, 0x08, 0x47, 0x97, 0x2c, 0xd5, 0x71, 0x5a, 0xba, 0xbf,
+                0x43, 0x7b
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_keys() {
+        assert_eq!(key_value("123"), None, "no spaces");
+        assert_eq!(key_value("1 0 1"), None, "101 not divisible by 2");
+        assert_eq!(key_value(" "), None, "no digits");
+        assert_eq!(key_value("99999999999 "), None, "over u32");
+    }
+
+    #[test]
+    fn frames() {
+        let mut b = BytesMut::from(&b"\x00hi\xff\x00\xff\x00ab"[..]);
+        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "hi"));
+        assert!(matches!(parse_frame(&mut b, 10), Parsed::Skip));
+        assert!(matches!(parse_frame(&mut b, 10), Parsed::Incomplete));
+        b.extend_from_slice(b"c\xff\xff\x00");
+        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "abc"));
+        assert!(matches!(
+            parse_frame(&mut b, 10),
+            Parsed::Event(WsIn::Close(None))
+        ));
+        let mut big = BytesMut::from(&[0u8; 1][..]);
+        big.extend_from_slice(&[b'x'; 20]);
+        assert!(matches!(
+            parse_frame(&mut big, 10),
+            Parsed::Event(WsIn::Invalid(_))
+        ));
+        let mut bad = BytesMut::from(&b"\x80\x01"[..]);
+        assert!(matches!(
+            parse_frame(&mut bad, 10),
+            Parsed::Event(WsIn::Invalid(_))
+        ));
+    }
+}

@@ -1,0 +1,72 @@
+//! One adapter per transport over the session layer. HTTP transports share
+//! [`http::ReceiverBody`]; WebSocket flavours share [`websocket::pump`].
+
+pub(crate) mod hixie76;
+pub(crate) mod http;
+pub(crate) mod websocket;
+
+use std::fmt;
+
+/// The transports a SockJS session can use.
+///
+/// ```
+/// use actix_sockjs::Transport;
+///
+/// assert_eq!(Transport::XhrStreaming.name(), "xhr_streaming");
+/// assert_eq!(Transport::from_name("eventsource"), Some(Transport::EventSource));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// SockJS-framed WebSocket (`/<server>/<session>/websocket`).
+    Websocket,
+    /// Plain WebSocket with no SockJS framing (`/websocket`).
+    RawWebsocket,
+    /// XHR long-polling (`xhr` + `xhr_send`).
+    XhrPolling,
+    /// XHR streaming (`xhr_streaming` + `xhr_send`).
+    XhrStreaming,
+    /// Server-sent events (`eventsource` + `xhr_send`).
+    EventSource,
+    /// The forever-iframe (`htmlfile` + `xhr_send`).
+    HtmlFile,
+    /// JSONP polling (`jsonp` + `jsonp_send`).
+    JsonpPolling,
+}
+
+impl Transport {
+    /// The name in SockJS URLs (for [`Transport::RawWebsocket`]: `websocket`,
+    /// its path).
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Websocket | Transport::RawWebsocket => "websocket",
+            Transport::XhrPolling => "xhr",
+            Transport::XhrStreaming => "xhr_streaming",
+            Transport::EventSource => "eventsource",
+            Transport::HtmlFile => "htmlfile",
+            Transport::JsonpPolling => "jsonp",
+        }
+    }
+
+    /// The receiving transport named by a SockJS URL's last segment.
+    pub fn from_name(name: &str) -> Option<Transport> {
+        Some(match name {
+            "websocket" => Transport::Websocket,
+            "xhr" => Transport::XhrPolling,
+            "xhr_streaming" => Transport::XhrStreaming,
+            "eventsource" => Transport::EventSource,
+            "htmlfile" => Transport::HtmlFile,
+            "jsonp" => Transport::JsonpPolling,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Transport::RawWebsocket => "raw-websocket",
+            other => other.name(),
+        })
+    }
+}

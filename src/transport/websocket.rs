@@ -1,0 +1,182 @@
+//! WebSocket transports: SockJS-framed (`o`, `h`, `a[...]`, `c[...]` as text
+//! messages) and raw (plain text messages). Both RFC 6455 (through
+//! actix-ws) and the legacy hixie-76 framing drive the same [`pump`].
+
+use std::sync::Arc;
+
+use bytestring::ByteString;
+use futures_core::Stream;
+use futures_util::{future, StreamExt};
+
+use crate::error::CloseReason;
+use crate::protocol::{frame, inbound};
+use crate::service::ServiceInner;
+use crate::session::{Inner, Outgoing};
+
+/// An inbound WebSocket event, whatever the wire framing.
+#[derive(Debug)]
+pub(crate) enum WsIn {
+    Text(ByteString),
+    Ping(bytes::Bytes),
+    /// The client's close frame.
+    Close(Option<(u16, String)>),
+    /// Something SockJS cannot carry (binary, oversized, malformed).
+    Invalid(&'static str),
+}
+
+/// Where frames for the client go.
+pub(crate) trait WsSink: Clone {
+    async fn text(&mut self, text: ByteString) -> bool;
+    async fn pong(&mut self, payload: &[u8]) -> bool;
+    async fn ping(&mut self) -> bool;
+    async fn close(self, code: u16, reason: &str);
+}
+
+impl WsSink for actix_ws::Session {
+    async fn text(&mut self, text: ByteString) -> bool {
+        actix_ws::Session::text(self, text).await.is_ok()
+    }
+
+    async fn pong(&mut self, payload: &[u8]) -> bool {
+        actix_ws::Session::pong(self, payload).await.is_ok()
+    }
+
+    async fn ping(&mut self) -> bool {
+        actix_ws::Session::ping(self, b"").await.is_ok()
+    }
+
+    async fn close(self, code: u16, reason: &str) {
+        let reason = actix_ws::CloseReason {
+            code: code.into(),
+            description: (!reason.is_empty()).then(|| reason.to_owned()),
+        };
+        let _ = actix_ws::Session::close(self, Some(reason)).await;
+    }
+}
+
+/// Converts actix-ws's message stream into [`WsIn`] events.
+pub(crate) fn actix_input(
+    stream: actix_ws::AggregatedMessageStream,
+) -> impl Stream<Item = WsIn> + Unpin {
+    stream.map(|m| match m {
+        Ok(actix_ws::AggregatedMessage::Text(t)) => WsIn::Text(t),
+        Ok(actix_ws::AggregatedMessage::Ping(p)) => WsIn::Ping(p),
+        Ok(actix_ws::AggregatedMessage::Pong(_)) => WsIn::Ping(bytes::Bytes::new()),
+        Ok(actix_ws::AggregatedMessage::Binary(_)) => WsIn::Invalid("binary message"),
+        Ok(actix_ws::AggregatedMessage::Close(r)) => {
+            WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
+        }
+        Err(_) => WsIn::Invalid("malformed or oversized frame"),
+    })
+}
+
+/// Runs one WebSocket session until either side closes: frames out from the
+/// session's attachment, messages in to the handler. Reading and writing
+/// run concurrently so a slow handler cannot block outbound frames, and
+/// the reverse.
+pub(crate) async fn pump<S, I>(
+    service: Arc<ServiceInner>,
+    inner: Arc<Inner>,
+    sink: S,
+    mut input: I,
+    raw: bool,
+) where
+    S: WsSink,
+    I: Stream<Item = WsIn> + Unpin,
+{
+    let Some(mut attachment) = inner.attach() else {
+        return;
+    };
+    let heartbeat = service.config.heartbeat;
+    let mut out = sink.clone();
+    let mut control = sink.clone();
+
+    let writer = async {
+        loop {
+            let ok = match attachment.next(heartbeat).await {
+                Outgoing::Open if raw => true,
+                Outgoing::Open => out.text(ByteString::from_static(frame::OPEN)).await,
+                Outgoing::Heartbeat if raw => out.ping().await,
+                Outgoing::Heartbeat => out.text(ByteString::from_static(frame::HEARTBEAT)).await,
+                Outgoing::Messages(batch) if raw => {
+                    let mut ok = true;
+                    for m in batch {
+                        ok = ok && out.text(m.text().clone()).await;
+                    }
+                    ok
+                }
+                Outgoing::Messages(batch) => out.text(frame::messages(&batch)).await,
+                Outgoing::Close(close_frame) => {
+                    if !raw {
+                        out.text(close_frame).await;
+                    }
+                    return true;
+                }
+            };
+            if !ok {
+                return false;
+            }
+        }
+    };
+
+    let reader = async {
+        while let Some(event) = input.next().await {
+            match event {
+                WsIn::Text(text) => {
+                    let messages = if raw {
+                        vec![String::from(&*text)]
+                    } else {
+                        match inbound::parse_ws(&text) {
+                            Ok(m) => m,
+                            Err(e) => {
+                                log::debug!("session {}: websocket: {e}", inner.id());
+                                return Some(CloseReason::ProtocolError);
+                            }
+                        }
+                    };
+                    inner.deliver(messages).await;
+                }
+                WsIn::Ping(p) => {
+                    if !p.is_empty() && !control.pong(&p).await {
+                        return None;
+                    }
+                }
+                WsIn::Close(r) => {
+                    let (code, reason) = r.unwrap_or((1005, String::new()));
+                    return Some(CloseReason::Client { code, reason });
+                }
+                WsIn::Invalid(why) => {
+                    log::debug!("session {}: websocket: {why}", inner.id());
+                    return Some(CloseReason::ProtocolError);
+                }
+            }
+        }
+        // The connection ended without a close frame.
+        Some(CloseReason::Interrupted)
+    };
+
+    let ended = {
+        let writer = std::pin::pin!(writer);
+        let reader = std::pin::pin!(reader);
+        match future::select(writer, reader).await {
+            // The writer stops when the session closed (nothing to add) or
+            // when the socket failed.
+            future::Either::Left((ok, _)) => (!ok).then_some(CloseReason::Interrupted),
+            future::Either::Right((reason, _)) => reason,
+        }
+    };
+    attachment.complete();
+    drop(attachment);
+    if let Some(reason) = ended {
+        inner.close(reason);
+    }
+    // Close the socket with the session's close code.
+    let (code, reason) = match inner.lock().reason() {
+        Some(CloseReason::Server { code, reason }) => (*code, reason.clone()),
+        Some(CloseReason::Client { code, .. }) if *code != 1005 => (*code, String::new()),
+        Some(CloseReason::ProtocolError) => (1002, "Broken framing".to_owned()),
+        _ => (1000, String::new()),
+    };
+    sink.close(code, &reason).await;
+    service.registry.remove(&inner);
+}

@@ -1,0 +1,80 @@
+//! Test fixtures: real servers on loopback ports.
+#![allow(dead_code)]
+
+pub mod client;
+#[path = "../../examples/common/conformance.rs"]
+pub mod conformance;
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::{web, App, HttpServer};
+
+/// A real actix-web server on a free 127.0.0.1 port, in a thread of its own.
+pub struct Server {
+    addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT`
+    pub fn ws_base(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Stops accepting and closes connections; the thread then ends.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The conformance server with every service of the protocol suite.
+pub async fn start() -> Server {
+    start_with_options(conformance::Options::default())
+}
+
+/// The conformance server with the given options.
+pub fn start_with_options(options: conformance::Options) -> Server {
+    let services = conformance::services(&options);
+    serve(move |cfg| conformance::configure(&services, cfg))
+}
+
+/// Serves whatever `configure` mounts, with two workers (so polls and sends
+/// of one session land on different threads, as in production) and
+/// half-closed connections treated as gone (prompt abort detection).
+pub fn serve<F>(configure: F) -> Server
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    // Bound before the server runs: connections queue in the backlog, so
+    // the port is usable as soon as this returns.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let sys = actix_rt::System::new();
+        sys.block_on(async move {
+            let server = HttpServer::new(move || App::new().configure(configure.clone()))
+                .h1_allow_half_closed(false)
+                .workers(2)
+                .disable_signals()
+                .listen(listener)
+                .expect("listen")
+                .run();
+            let _ = tx.send(server.handle());
+            let _ = server.await;
+        });
+    });
+    let handle = rx.recv().expect("server thread started");
+    Server { addr, handle }
+}
