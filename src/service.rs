@@ -254,15 +254,18 @@ impl SockJs {
         cookie_needed: bool => cookie_needed
     }
 
-    setter! {
-        /// The most sessions alive at once; further sessions get 503.
-        /// Defaults to 100,000 ([`DEFAULT_MAX_SESSIONS`](crate::config::DEFAULT_MAX_SESSIONS)).
-        ///
-        /// ```
-        /// let s = actix_sockjs::SockJs::new(|_, _| async {}).max_sessions(10_000);
-        /// # drop(s);
-        /// ```
-        max_sessions: usize => max_sessions
+    /// The most sessions alive at once; further sessions get 503.
+    /// Defaults to 100,000 ([`DEFAULT_MAX_SESSIONS`](crate::config::DEFAULT_MAX_SESSIONS)).
+    ///
+    /// ```
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).max_sessions(10_000);
+    /// # drop(s);
+    /// ```
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        let service = self.service_mut();
+        service.config.max_sessions = max;
+        service.registry = Registry::new(max);
+        self
     }
 
     /// Bounds the outbound queue of each session: at most `messages`
@@ -484,6 +487,7 @@ async fn session_route(
 fn session_headers(req: &HttpRequest, status: StatusCode) -> HttpResponseBuilder {
     let mut b = HttpResponse::build(status);
     b.insert_header((header::CACHE_CONTROL, NO_CACHE));
+    b.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     cors(&mut b, req);
     b
 }
@@ -665,18 +669,21 @@ async fn receive_route(
     b.content_type(framing.content_type());
     jsessionid(&mut b, service, req);
     match inner.attach() {
-        Some(attachment) => b.streaming(http_transport::receiver_body(
-            attachment,
-            framing,
-            service.config.heartbeat,
-            service.config.response_limit,
-        )),
+        Some(attachment) => streaming(
+            req,
+            b,
+            http_transport::receiver_body(
+                attachment,
+                framing,
+                service.config.heartbeat,
+                service.config.response_limit,
+            ),
+        ),
         None => {
             let chunks = framing.one_frame(r#"c[2010,"Another connection still open"]"#);
             if framing.streaming() {
-                b.streaming(futures_util::stream::iter(
-                    chunks.into_iter().map(Ok::<_, std::convert::Infallible>),
-                ))
+                let chunks = chunks.into_iter().map(Ok::<_, std::convert::Infallible>);
+                streaming(req, b, futures_util::stream::iter(chunks))
             } else {
                 b.body(http_transport::concat(chunks))
             }
@@ -684,8 +691,26 @@ async fn receive_route(
     }
 }
 
+/// A streamed answer. HTTP/1.0 has no chunked encoding: the body then ends
+/// by closing the connection.
+fn streaming<S>(req: &HttpRequest, mut b: HttpResponseBuilder, body: S) -> HttpResponse
+where
+    S: futures_core::Stream<Item = Result<bytes::Bytes, std::convert::Infallible>> + 'static,
+{
+    let http10 = req.version() < actix_web::http::Version::HTTP_11;
+    if http10 {
+        b.force_close();
+    }
+    let mut response = b.streaming(body);
+    if http10 {
+        response.head_mut().no_chunking(true);
+    }
+    response
+}
+
 /// Finds the session, or creates it (after the accept hook) and starts its
 /// handler.
+#[allow(clippy::result_large_err)] // the error is the answer, built once
 fn open_session(
     service: &Arc<ServiceInner>,
     req: &HttpRequest,
@@ -715,6 +740,7 @@ fn open_session(
     }
 }
 
+#[allow(clippy::result_large_err)] // the error is the answer, built once
 fn accept(service: &ServiceInner, req: &HttpRequest) -> Result<(), HttpResponse> {
     match &service.accept {
         Some(accept) => accept(req).map_err(|e| {

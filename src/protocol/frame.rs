@@ -52,9 +52,25 @@ pub(crate) fn close(code: u16, reason: &str) -> ByteString {
 }
 
 /// Quotes any frame as a JSON string, for transports (htmlfile, JSONP)
-/// that pass the frame to a JavaScript function.
+/// that pass the frame to a JavaScript function. `<`, `>` and `&` are
+/// written as `\u003c`, `\u003e`, `\u0026` too: inside an HTML `<script>`
+/// block a raw `</script>` in a message would end the script and let the
+/// rest of the message run as markup. The client decodes them unchanged.
 pub(crate) fn quote_frame(frame: &str, out: &mut Vec<u8>) {
-    quote_into(out, frame)
+    let start = out.len();
+    quote_into(out, frame);
+    if !out[start..].iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+        return;
+    }
+    let quoted = out.split_off(start);
+    for b in quoted {
+        match b {
+            b'<' => out.extend_from_slice(b"\\u003c"),
+            b'>' => out.extend_from_slice(b"\\u003e"),
+            b'&' => out.extend_from_slice(b"\\u0026"),
+            other => out.push(other),
+        }
+    }
 }
 
 fn into_bytestring(out: Vec<u8>) -> ByteString {
@@ -83,14 +99,14 @@ mod tests {
     #[test]
     fn prepared_messages_share_their_frame() {
         let m = Message::prepared("héllo\n");
-        assert_eq!(m.frame().map(|f| &f[..]), Some(r#"a["héllo\u000a"]"#));
+        assert_eq!(m.frame().map(|f| &f[..]), Some(r#"a["héllo\n"]"#));
         let a = messages(std::slice::from_ref(&m));
         assert_eq!(
             a.as_ptr(),
             m.frame().map(|f| f.as_ptr()).unwrap_or_default()
         );
         // Batched with others, the quoted part is reused.
-        assert_eq!(messages(&[m, Message::new("b")]), r#"a["héllo\u000a","b"]"#);
+        assert_eq!(messages(&[m, Message::new("b")]), r#"a["héllo\n","b"]"#);
     }
 
     #[test]
@@ -105,7 +121,9 @@ mod tests {
     #[test]
     fn frames_quote_for_script_transports() {
         let mut out = Vec::new();
-        quote_frame(r#"a["</script>"]"#, &mut out);
-        assert_eq!(out, br#""a[\"</script>\"]""#);
+        quote_frame(r#"a["</script>&"]"#, &mut out);
+        assert_eq!(out, br#""a[\"\u003c/script\u003e\u0026\"]""#);
+        let back: String = serde_json::from_slice(&out).unwrap_or_default();
+        assert_eq!(back, r#"a["</script>&"]"#);
     }
 }

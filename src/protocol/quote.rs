@@ -37,9 +37,15 @@ pub(crate) fn quote_into(out: &mut Vec<u8>, s: &str) {
         if matches!(c, ' '..='~') && c != '"' && c != '\\' {
             continue;
         }
+        // JSON's short forms where it has them, as JSON.stringify writes.
         let escape: Option<&[u8]> = match c {
             '"' => Some(b"\\\""),
             '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            '\u{8}' => Some(b"\\b"),
+            '\u{c}' => Some(b"\\f"),
             _ => None,
         };
         if escape.is_none() && !must_escape(c) {
@@ -84,7 +90,8 @@ mod tests {
     #[test]
     fn json_specials() {
         assert_eq!(quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(quote("\n\r\t\u{0}"), r#""\u000a\u000d\u0009\u0000""#);
+        assert_eq!(quote("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+        assert_eq!(quote("\u{0}\u{1f}"), r#""\u0000\u001f""#);
     }
 
     #[test]

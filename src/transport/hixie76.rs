@@ -25,7 +25,7 @@ pub(crate) fn key_value(key: &str) -> Option<u32> {
     let digits: String = key.chars().filter(char::is_ascii_digit).collect();
     let spaces = key.chars().filter(|&c| c == ' ').count() as u64;
     let number: u64 = digits.parse().ok()?;
-    if spaces == 0 || number % spaces != 0 {
+    if spaces == 0 || !number.is_multiple_of(spaces) {
         return None;
     }
     u32::try_from(number / spaces).ok()

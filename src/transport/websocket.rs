@@ -20,6 +20,8 @@ pub(crate) enum WsIn {
     Ping(bytes::Bytes),
     /// The client's close frame.
     Close(Option<(u16, String)>),
+    /// The connection broke without a close frame.
+    Broken,
     /// Something SockJS cannot carry (binary, oversized, malformed).
     Invalid(&'static str),
 }
@@ -66,6 +68,9 @@ pub(crate) fn actix_input(
         Ok(actix_ws::AggregatedMessage::Close(r)) => {
             WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
         }
+        // A payload error is the connection breaking, not the client
+        // breaking the protocol.
+        Err(actix_http::ws::ProtocolError::Io(_)) => WsIn::Broken,
         Err(_) => WsIn::Invalid("malformed or oversized frame"),
     })
 }
@@ -145,6 +150,7 @@ pub(crate) async fn pump<S, I>(
                     let (code, reason) = r.unwrap_or((1005, String::new()));
                     return Some(CloseReason::Client { code, reason });
                 }
+                WsIn::Broken => break,
                 WsIn::Invalid(why) => {
                     log::debug!("session {}: websocket: {why}", inner.id());
                     return Some(CloseReason::ProtocolError);

@@ -1,0 +1,173 @@
+use actix_sockjs::{CloseReason, MessageStream, Overflow, Session, SockJs, TrySendError};
+use tokio::sync::mpsc;
+
+use crate::common::client::{post, session_url, Ws};
+use crate::{next, serve_one};
+
+/// A handler that tries to queue three messages into a queue of two and
+/// reports what each attempt gave.
+fn three_into_two(
+    overflow: Overflow,
+    wait: bool,
+) -> (
+    SockJs,
+    mpsc::UnboundedReceiver<Result<(), TrySendError<String>>>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |session: Session, _messages: MessageStream| {
+        let tx = tx.clone();
+        async move {
+            for m in ["1", "2", "3"] {
+                let r = if wait {
+                    session.send(m).await
+                } else {
+                    session.try_send(m)
+                };
+                let r = r.map_err(|e| match e {
+                    TrySendError::Full(m) => TrySendError::Full(m.as_str().to_owned()),
+                    TrySendError::Closed(m) => TrySendError::Closed(m.as_str().to_owned()),
+                });
+                let _ = tx.send(r);
+            }
+            let _ = session.closed().await;
+        }
+    })
+    .queue_limit(2, 1024)
+    .overflow(overflow);
+    (service, rx)
+}
+
+#[actix_web::test]
+async fn full_queue_refuses_and_hands_the_message_back() {
+    for wait in [false, true] {
+        let (service, mut results) = three_into_two(Overflow::Refuse, wait);
+        let server = serve_one(service);
+        let url = session_url(&format!("{}/s", server.base()));
+        post(&format!("{url}/xhr"), &[], "")
+            .await
+            .assert_body("o\n");
+        assert_eq!(next(&mut results).await, Ok(()));
+        assert_eq!(next(&mut results).await, Ok(()));
+        assert_eq!(
+            next(&mut results).await,
+            Err(TrySendError::Full("3".into()))
+        );
+        // The session lives on with what fitted.
+        post(&format!("{url}/xhr"), &[], "")
+            .await
+            .assert_body("a[\"1\",\"2\"]\n");
+    }
+}
+
+#[actix_web::test]
+async fn full_queue_closes_the_session_under_overflow_close() {
+    let (service, mut results) = three_into_two(Overflow::Close, false);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    assert_eq!(next(&mut results).await, Ok(()));
+    assert_eq!(next(&mut results).await, Ok(()));
+    assert_eq!(
+        next(&mut results).await,
+        Err(TrySendError::Closed("3".into()))
+    );
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("c[1008,\"Send queue full\"]\n");
+}
+
+#[actix_web::test]
+async fn full_queue_makes_send_wait_for_the_client() {
+    let (service, mut results) = three_into_two(Overflow::Wait, true);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    assert_eq!(next(&mut results).await, Ok(()));
+    assert_eq!(next(&mut results).await, Ok(()));
+    // The third send waits until a poll makes room...
+    assert!(results.try_recv().is_err());
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"1\",\"2\"]\n");
+    assert_eq!(next(&mut results).await, Ok(()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"3\"]\n");
+}
+
+fn echo() -> SockJs {
+    SockJs::new(|session: Session, mut messages: MessageStream| async move {
+        while let Some(m) = messages.recv().await {
+            let _ = session.send(m).await;
+        }
+    })
+}
+
+#[actix_web::test]
+async fn oversized_body_gets_413_and_the_session_lives_on() {
+    let server = serve_one(echo().max_message_size(1024));
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    let big = format!("[\"{}\"]", "x".repeat(2000));
+    let r = post(&format!("{url}/xhr_send"), &[], &big).await;
+    r.assert_status(413);
+    r.assert_body_contains("1024 bytes");
+    let r = post(&format!("{url}/jsonp_send"), &[], &big).await;
+    r.assert_status(413);
+    post(&format!("{url}/xhr_send"), &[], "[\"small\"]")
+        .await
+        .assert_status(204);
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"small\"]\n");
+}
+
+#[actix_web::test]
+async fn oversized_websocket_message_closes_that_socket() {
+    let server = serve_one(echo().max_message_size(1024));
+    let mut ws = Ws::connect(&format!("{}/s/000/a/websocket", server.ws_base())).await;
+    assert_eq!(ws.recv_text().await, "o");
+    ws.send(&format!("[\"{}\"]", "x".repeat(2000))).await;
+    ws.expect_closed().await;
+}
+
+#[actix_web::test]
+async fn session_bound_answers_503() {
+    let service = echo().max_sessions(2);
+    let server = serve_one(service);
+    let base = format!("{}/s", server.base());
+    for _ in 0..2 {
+        post(&format!("{}/xhr", session_url(&base)), &[], "")
+            .await
+            .assert_body("o\n");
+    }
+    let r = post(&format!("{}/xhr", session_url(&base)), &[], "").await;
+    r.assert_status(503);
+    r.assert_body_contains("Too many sessions");
+}
+
+#[actix_web::test]
+async fn handler_sees_the_close_reason_of_a_refused_overflow() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |session: Session, _messages: MessageStream| {
+        let tx = tx.clone();
+        async move {
+            while session.try_send("x").is_ok() {}
+            let _ = tx.send(session.closed().await);
+        }
+    })
+    .queue_limit(4, 1024)
+    .overflow(Overflow::Close);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    assert_eq!(next(&mut rx).await, CloseReason::Overflow);
+}
