@@ -1,35 +1,9 @@
-//! SockJS for actix-web: WebSocket-like messaging that keeps working where
-//! WebSocket does not.
-//!
-//! One async handler per session, in the style of actix-ws (a [`Session`]
-//! handle and a [`MessageStream`]), served over every SockJS transport:
-//! WebSocket, XHR streaming, EventSource, XHR long-polling, htmlfile and
-//! JSONP, wire-compatible with sockjs-client 1.x.
-//!
-//! ```no_run
-//! use actix_sockjs::{MessageStream, Session, SockJs};
-//! use actix_web::{App, HttpServer};
-//!
-//! #[actix_web::main]
-//! async fn main() -> std::io::Result<()> {
-//!     // Built once, outside the closure: all workers share its sessions.
-//!     let sockjs = SockJs::new(|session: Session, mut messages: MessageStream| async move {
-//!         while let Some(text) = messages.recv().await {
-//!             if session.send(text).await.is_err() {
-//!                 break;
-//!             }
-//!         }
-//!     });
-//!     HttpServer::new(move || App::new().service(sockjs.scope("/echo")))
-//!         .h1_allow_half_closed(false)
-//!         .bind(("127.0.0.1", 8080))?
-//!         .run()
-//!         .await
-//! }
-//! ```
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod broadcast;
+pub mod client_js;
 pub mod config;
 mod error;
 mod message;
@@ -38,6 +12,7 @@ mod service;
 mod session;
 mod transport;
 
+pub use broadcast::{BroadcastReport, Group};
 pub use config::{AllowedOrigins, Overflow};
 pub use error::{CloseReason, TrySendError};
 pub use message::Message;

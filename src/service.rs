@@ -325,6 +325,22 @@ impl SockJs {
         self.inner.registry.len()
     }
 
+    /// Sends `message` to every live session of this service, encoding its
+    /// frame once. Never waits: a session whose queue is full drops the
+    /// message (or, under [`Overflow::Close`], is closed); the report counts
+    /// both.
+    ///
+    /// ```no_run
+    /// # async fn demo(sockjs: actix_sockjs::SockJs) {
+    /// let report = sockjs.broadcast("server restarting in 1 minute");
+    /// println!("{} delivered, {} dropped", report.queued, report.dropped);
+    /// # }
+    /// ```
+    pub fn broadcast(&self, message: impl Into<crate::Message>) -> crate::BroadcastReport {
+        let sessions = self.inner.registry.all();
+        crate::broadcast::send_all(sessions.iter().map(|i| &**i), message.into())
+    }
+
     /// The service's routes under `path`, for `App::service`.
     ///
     /// ```
@@ -993,6 +1009,7 @@ async fn websocket_route(
         &service.config,
     );
     let max = service.config.max_message_size;
+    service.registry.register_anonymous(&inner);
 
     let response = if let Some(keys) = hixie {
         let (body, sink, input) = hixie76::connect(keys, payload, max);

@@ -38,6 +38,8 @@ pub(crate) struct Inner {
     room: Notify,
     /// Wakes everyone watching the session's life: detach, close.
     changed: Notify,
+    /// Run once when the session closes (group membership clean-up).
+    on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
 
 impl Inner {
@@ -63,6 +65,7 @@ impl Inner {
             wake_receiver: Notify::new(),
             room: Notify::new(),
             changed: Notify::new(),
+            on_close: Mutex::new(Vec::new()),
         });
         (inner, MessageStream { rx })
     }
@@ -87,6 +90,32 @@ impl Inner {
         self.wake_receiver.notify_one();
         self.room.notify_waiters();
         self.changed.notify_waiters();
+        let hooks = std::mem::take(&mut *self.on_close.lock().unwrap_or_else(|e| e.into_inner()));
+        for hook in hooks {
+            hook();
+        }
+    }
+
+    /// Runs `hook` when the session closes (at once if it is closed).
+    pub(crate) fn on_close(&self, hook: Box<dyn FnOnce() + Send>) {
+        let closed = {
+            let mut hooks = self.on_close.lock().unwrap_or_else(|e| e.into_inner());
+            // Checked under the hooks lock: `wake_all` takes the hooks after
+            // the state says closed, so a hook is never lost.
+            let closed = self.lock().reason().is_some();
+            if !closed {
+                hooks.push(hook);
+                return;
+            }
+            closed
+        };
+        debug_assert!(closed);
+        hook();
+    }
+
+    /// Queues a message for a broadcast: never waits.
+    pub(crate) fn offer(&self, msg: Message) -> Result<(), TrySendError<Message>> {
+        Session::offer(self, msg)
     }
 
     /// Tries to become the session's receiver.
@@ -304,16 +333,20 @@ impl Session {
     /// [`TrySendError::Closed`]), and as [`TrySendError::Closed`] when the
     /// session is closed.
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
-        let pushed = self.inner.lock().push(msg.into(), self.inner.limits);
+        Self::offer(&self.inner, msg.into())
+    }
+
+    fn offer(inner: &Inner, msg: Message) -> Result<(), TrySendError<Message>> {
+        let pushed = inner.lock().push(msg, inner.limits);
         match pushed {
             Push::Queued => {
-                self.inner.wake_receiver.notify_one();
+                inner.wake_receiver.notify_one();
                 Ok(())
             }
             Push::Closed(m) => Err(TrySendError::Closed(m)),
-            Push::Full(m) if self.inner.overflow == Overflow::Close => {
-                log::debug!("session {}: send queue full, closing", self.inner.id);
-                self.inner.close(CloseReason::Overflow);
+            Push::Full(m) if inner.overflow == Overflow::Close => {
+                log::debug!("session {}: send queue full, closing", inner.id);
+                inner.close(CloseReason::Overflow);
                 Err(TrySendError::Closed(m))
             }
             Push::Full(m) => Err(TrySendError::Full(m)),

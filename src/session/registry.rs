@@ -18,7 +18,9 @@ pub(crate) enum Key {
 
 pub(crate) struct Registry {
     named: Mutex<HashMap<Arc<str>, Arc<Inner>>>,
-    anonymous: AtomicUsize,
+    anonymous: Mutex<HashMap<u64, Arc<Inner>>>,
+    /// Slots reserved by [`Registry::insert_anonymous`], registered or not.
+    anonymous_count: AtomicUsize,
     next_anonymous: AtomicU64,
     max: usize,
 }
@@ -31,19 +33,20 @@ impl Registry {
     pub fn new(max: usize) -> Self {
         Registry {
             named: Mutex::new(HashMap::new()),
-            anonymous: AtomicUsize::new(0),
+            anonymous: Mutex::new(HashMap::new()),
+            anonymous_count: AtomicUsize::new(0),
             next_anonymous: AtomicU64::new(0),
             max,
         }
     }
 
     fn map(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Inner>>> {
-        self.named.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.named)
     }
 
     /// Live sessions, named and anonymous.
     pub fn len(&self) -> usize {
-        self.map().len() + self.anonymous.load(Ordering::Relaxed)
+        self.map().len() + self.anonymous_count.load(Ordering::Relaxed)
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Inner>> {
@@ -62,7 +65,7 @@ impl Registry {
         if let Some(s) = map.get(id) {
             return Ok((s.clone(), None));
         }
-        if map.len() + self.anonymous.load(Ordering::Relaxed) >= self.max {
+        if map.len() + self.anonymous_count.load(Ordering::Relaxed) >= self.max {
             return Err(Full);
         }
         let key: Arc<str> = id.into();
@@ -73,14 +76,28 @@ impl Registry {
 
     /// Reserves a slot for an anonymous (WebSocket) session.
     pub fn insert_anonymous(&self) -> Result<Key, Full> {
-        let live = self.anonymous.fetch_add(1, Ordering::Relaxed);
+        let live = self.anonymous_count.fetch_add(1, Ordering::Relaxed);
         if live + self.map().len() >= self.max {
-            self.anonymous.fetch_sub(1, Ordering::Relaxed);
+            self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
             return Err(Full);
         }
         Ok(Key::Anonymous(
             self.next_anonymous.fetch_add(1, Ordering::Relaxed),
         ))
+    }
+
+    /// Registers an anonymous session in the slot [`Registry::insert_anonymous`] reserved.
+    pub fn register_anonymous(&self, inner: &Arc<Inner>) {
+        if let Key::Anonymous(n) = inner.key {
+            lock(&self.anonymous).insert(n, inner.clone());
+        }
+    }
+
+    /// Every live session, cloned out so no lock is held while using them.
+    pub fn all(&self) -> Vec<Arc<Inner>> {
+        let mut all: Vec<Arc<Inner>> = self.map().values().cloned().collect();
+        all.extend(lock(&self.anonymous).values().cloned());
+        all
     }
 
     /// The one removal path for every session.
@@ -92,9 +109,14 @@ impl Registry {
                     map.remove(id);
                 }
             }
-            Key::Anonymous(_) => {
-                self.anonymous.fetch_sub(1, Ordering::Relaxed);
+            Key::Anonymous(n) => {
+                lock(&self.anonymous).remove(n);
+                self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

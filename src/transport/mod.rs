@@ -14,6 +14,7 @@ use std::fmt;
 ///
 /// assert_eq!(Transport::XhrStreaming.name(), "xhr_streaming");
 /// assert_eq!(Transport::from_name("eventsource"), Some(Transport::EventSource));
+/// assert_eq!(Transport::XhrPolling.to_string(), "xhr-polling");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -62,11 +63,17 @@ impl Transport {
     }
 }
 
+/// The name sockjs-client uses (`xhr-polling`, `jsonp-polling`, ...).
 impl fmt::Display for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Transport::Websocket => "websocket",
             Transport::RawWebsocket => "raw-websocket",
-            other => other.name(),
+            Transport::XhrPolling => "xhr-polling",
+            Transport::XhrStreaming => "xhr-streaming",
+            Transport::EventSource => "eventsource",
+            Transport::HtmlFile => "htmlfile",
+            Transport::JsonpPolling => "jsonp-polling",
         })
     }
 }

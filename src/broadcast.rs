@@ -1,0 +1,160 @@
+//! Sending one message to many sessions, encoded once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use crate::error::TrySendError;
+use crate::message::Message;
+use crate::session::{Inner, Session};
+
+/// What a broadcast did, receiver by receiver.
+///
+/// ```
+/// let report = actix_sockjs::BroadcastReport::default();
+/// assert_eq!(report.queued + report.dropped + report.closed, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BroadcastReport {
+    /// Sessions that queued the message.
+    pub queued: usize,
+    /// Sessions whose queue was full: the message was dropped for them
+    /// ([`Overflow::Wait`](crate::Overflow::Wait) and
+    /// [`Overflow::Refuse`](crate::Overflow::Refuse): a broadcast never waits).
+    pub dropped: usize,
+    /// Sessions that were closed, or were closed by this broadcast under
+    /// [`Overflow::Close`](crate::Overflow::Close).
+    pub closed: usize,
+}
+
+pub(crate) fn send_all<'a>(
+    sessions: impl Iterator<Item = &'a Inner>,
+    message: Message,
+) -> BroadcastReport {
+    // Encode the frame once; every receiver shares its bytes.
+    let message = match message.frame() {
+        Some(_) => message,
+        None => Message::prepared(message.text().clone()),
+    };
+    let mut report = BroadcastReport::default();
+    for inner in sessions {
+        match inner.offer(message.clone()) {
+            Ok(()) => report.queued += 1,
+            Err(TrySendError::Full(_)) => report.dropped += 1,
+            Err(TrySendError::Closed(_)) => report.closed += 1,
+        }
+    }
+    if report.dropped + report.closed > 0 {
+        log::debug!("broadcast: {report:?}");
+    }
+    report
+}
+
+/// A set of sessions to broadcast to: a chat room, a ticker's subscribers.
+/// A session leaves its groups by itself when it ends. Clone it freely; the
+/// clones share members.
+///
+/// ```no_run
+/// use actix_sockjs::{Group, MessageStream, Session, SockJs};
+///
+/// let room = Group::new();
+/// let sockjs = SockJs::new(move |session: Session, mut messages: MessageStream| {
+///     let room = room.clone();
+///     async move {
+///         room.join(&session);
+///         while let Some(text) = messages.recv().await {
+///             room.broadcast(text); // to everyone, the sender included
+///         }
+///     }
+/// });
+/// # drop(sockjs);
+/// ```
+#[derive(Clone, Default)]
+pub struct Group {
+    inner: Arc<GroupInner>,
+}
+
+#[derive(Default)]
+struct GroupInner {
+    members: Mutex<HashMap<usize, Session>>,
+}
+
+impl GroupInner {
+    fn members(&self) -> MutexGuard<'_, HashMap<usize, Session>> {
+        self.members.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn key(session: &Session) -> usize {
+    Arc::as_ptr(&session.inner) as usize
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("members", &self.len())
+            .finish()
+    }
+}
+
+impl Group {
+    /// An empty group.
+    pub fn new() -> Self {
+        Group::default()
+    }
+
+    /// Adds a session. It leaves again when it ends (or on [`Group::leave`]).
+    /// Joining twice is the same as once.
+    pub fn join(&self, session: &Session) {
+        let k = key(session);
+        if self.inner.members().insert(k, session.clone()).is_some() {
+            return;
+        }
+        let group: Weak<GroupInner> = Arc::downgrade(&self.inner);
+        session.inner.on_close(Box::new(move || {
+            if let Some(g) = group.upgrade() {
+                g.members().remove(&k);
+            }
+        }));
+    }
+
+    /// Removes a session.
+    pub fn leave(&self, session: &Session) {
+        self.inner.members().remove(&key(session));
+    }
+
+    /// Members now.
+    pub fn len(&self) -> usize {
+        self.inner.members().len()
+    }
+
+    /// True with no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The members now, cloned out.
+    pub fn sessions(&self) -> Vec<Session> {
+        self.inner.members().values().cloned().collect()
+    }
+
+    /// Sends `message` to every member, encoding its frame once. Never
+    /// waits: see [`BroadcastReport`] for what happens at a full queue.
+    pub fn broadcast(&self, message: impl Into<Message>) -> BroadcastReport {
+        let members = self.sessions();
+        send_all(members.iter().map(|s| &*s.inner), message.into())
+    }
+
+    /// Like [`Group::broadcast`], skipping one member (usually the sender).
+    pub fn broadcast_except(
+        &self,
+        except: &Session,
+        message: impl Into<Message>,
+    ) -> BroadcastReport {
+        let members = self.sessions();
+        send_all(
+            members.iter().filter(|s| *s != except).map(|s| &*s.inner),
+            message.into(),
+        )
+    }
+}

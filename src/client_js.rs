@@ -1,0 +1,80 @@
+//! The bundled browser client (`client-js/`), embedded in the crate so a
+//! page needs no CDN and `cargo build` needs no Node.
+//!
+//! ```no_run
+//! use actix_web::{App, HttpServer};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! HttpServer::new(|| {
+//!     App::new()
+//!         // <script src="/sockjs.min.js"></script> → window.SockJS
+//!         .service(actix_sockjs::client_js::script("/sockjs.min.js"))
+//!         // import SockJS from "/sockjs.mjs"
+//!         .service(actix_sockjs::client_js::module("/sockjs.mjs"))
+//! })
+//! .bind(("127.0.0.1", 8080))?
+//! .run()
+//! .await
+//! # }
+//! ```
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, Resource};
+
+/// The minified UMD bundle (ES5 syntax, for `<script>` tags; defines
+/// `window.SockJS`).
+pub const SCRIPT: &[u8] = include_bytes!("../client-js/dist/sockjs.min.js");
+
+/// The ES module (for `<script type="module">` and bundlers).
+pub const MODULE: &[u8] = include_bytes!("../client-js/dist/index.mjs");
+
+/// A resource serving [`SCRIPT`] at `path`, with an ETag and a one-year
+/// public cache (the content only changes with the crate's version).
+pub fn script(path: &str) -> Resource {
+    asset(path, SCRIPT)
+}
+
+/// A resource serving [`MODULE`] at `path`, cached like [`script`].
+///
+/// ```
+/// let resource = actix_sockjs::client_js::module("/static/sockjs.mjs");
+/// # drop(resource);
+/// ```
+pub fn module(path: &str) -> Resource {
+    asset(path, MODULE)
+}
+
+fn asset(path: &str, body: &'static [u8]) -> Resource {
+    use md5::Digest;
+    let digest = md5::Md5::digest(body);
+    let etag: String = format!(
+        "\"{}\"",
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    web::resource(path).route(web::get().to(move |req: HttpRequest| {
+        let etag = etag.clone();
+        async move {
+            let fresh = req
+                .headers()
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+            let mut b = if fresh {
+                HttpResponse::NotModified()
+            } else {
+                HttpResponse::Ok()
+            };
+            b.insert_header((header::ETAG, etag))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=31536000"));
+            if fresh {
+                b.finish()
+            } else {
+                b.content_type("application/javascript; charset=UTF-8")
+                    .body(body)
+            }
+        }
+    }))
+}
