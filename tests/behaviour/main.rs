@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod broadcast;
 mod delivery;
 mod lifecycle;
 mod limits;
