@@ -19,6 +19,10 @@ pub const DEFAULT_QUEUE_MESSAGES: usize = 1024;
 pub const DEFAULT_QUEUE_BYTES: usize = 1024 * 1024;
 /// Default bound on messages received and not yet read by the handler: 256.
 pub const DEFAULT_INBOUND_MESSAGES: usize = 256;
+/// Default bound on bytes received and not yet read by the handler: 1 MiB.
+pub const DEFAULT_INBOUND_BYTES: usize = 1024 * 1024;
+/// The longest server or session id accepted in a URL: 128 bytes.
+pub const MAX_ID_LEN: usize = 128;
 /// Default bound on live sessions per service: 100,000.
 pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
 /// Default `sockjs_url` the iframe page loads.
@@ -101,6 +105,7 @@ pub(crate) struct Config {
     pub queue_messages: usize,
     pub queue_bytes: usize,
     pub inbound_messages: usize,
+    pub inbound_bytes: usize,
     pub overflow: Overflow,
     pub origins: AllowedOrigins,
     pub cookie_needed: bool,
@@ -119,6 +124,7 @@ impl Default for Config {
             queue_messages: DEFAULT_QUEUE_MESSAGES,
             queue_bytes: DEFAULT_QUEUE_BYTES,
             inbound_messages: DEFAULT_INBOUND_MESSAGES,
+            inbound_bytes: DEFAULT_INBOUND_BYTES,
             overflow: Overflow::Wait,
             origins: AllowedOrigins::SameOrigin,
             cookie_needed: false,

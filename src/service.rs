@@ -285,16 +285,21 @@ impl SockJs {
         self
     }
 
-    /// Bounds the messages received from one client and not yet read by the
-    /// handler; past it, the client's sends wait. Defaults to 256
-    /// ([`DEFAULT_INBOUND_MESSAGES`](crate::config::DEFAULT_INBOUND_MESSAGES)).
+    /// Bounds what one client has sent and the handler has not read yet:
+    /// at most `messages` messages and `bytes` bytes of text (a single
+    /// larger message still passes, alone). Past it, the client's sends
+    /// wait. Defaults to 256 messages and 1 MiB
+    /// ([`DEFAULT_INBOUND_MESSAGES`](crate::config::DEFAULT_INBOUND_MESSAGES),
+    /// [`DEFAULT_INBOUND_BYTES`](crate::config::DEFAULT_INBOUND_BYTES)).
     ///
     /// ```
-    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).inbound_limit(32);
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).inbound_limit(32, 64 * 1024);
     /// # drop(s);
     /// ```
-    pub fn inbound_limit(mut self, messages: usize) -> Self {
-        self.config_mut().inbound_messages = messages.max(1);
+    pub fn inbound_limit(mut self, messages: usize, bytes: usize) -> Self {
+        let c = self.config_mut();
+        c.inbound_messages = messages.max(1);
+        c.inbound_bytes = bytes.clamp(1, u32::MAX as usize);
         self
     }
 
@@ -445,7 +450,10 @@ async fn route(
             Some((session, transport)) => {
                 session_route(service, req, payload, session, transport).await
             }
-            None => not_found(),
+            None => {
+                log::debug!("{} {}: no such route", method, req.path());
+                not_found()
+            }
         },
     }
 }
@@ -458,14 +466,15 @@ fn is_iframe_path(tail: &str) -> bool {
             .is_some_and(|v| !v.contains('/'))
 }
 
-/// `/<server>/<session>/<transport>`: ids non-empty and without `.`.
+/// `/<server>/<session>/<transport>`: ids non-empty, without `.`, at most
+/// [`MAX_ID_LEN`](crate::config::MAX_ID_LEN) bytes.
 fn parse_session_path(tail: &str) -> Option<(&str, &str)> {
     let mut parts = tail.strip_prefix('/')?.split('/');
     let (server, session, transport) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
-    let valid = |s: &str| !s.is_empty() && !s.contains('.');
+    let valid = |s: &str| !s.is_empty() && s.len() <= crate::config::MAX_ID_LEN && !s.contains('.');
     (valid(server) && valid(session)).then_some((session, transport))
 }
 
@@ -485,7 +494,10 @@ async fn session_route(
         "htmlfile" => (Some(Transport::HtmlFile), "OPTIONS, GET"),
         "jsonp" => (Some(Transport::JsonpPolling), "OPTIONS, GET"),
         "xhr_send" | "jsonp_send" => (None, "OPTIONS, POST"),
-        _ => return not_found(),
+        _ => {
+            log::debug!("{}: unknown transport {transport:?}", req.path());
+            return not_found();
+        }
     };
     if *method == Method::OPTIONS {
         return options(req, allow);

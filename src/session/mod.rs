@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_core::Stream;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, Semaphore};
 
 pub(crate) use registry::{Key, Registry};
 pub use request::RequestInfo;
@@ -38,6 +38,9 @@ pub(crate) struct Inner {
     room: Notify,
     /// Wakes everyone watching the session's life: detach, close.
     changed: Notify,
+    /// Bytes of inbound messages the handler has room for.
+    inbound_room: Arc<Semaphore>,
+    inbound_bytes: usize,
     /// Run once when the session closes (group membership clean-up).
     on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
@@ -51,6 +54,8 @@ impl Inner {
         config: &Config,
     ) -> (Arc<Inner>, MessageStream) {
         let (tx, rx) = mpsc::channel(config.inbound_messages.max(1));
+        let inbound_bytes = config.inbound_bytes.clamp(1, u32::MAX as usize);
+        let inbound_room = Arc::new(Semaphore::new(inbound_bytes));
         let inner = Arc::new(Inner {
             key,
             id: id.into(),
@@ -65,9 +70,16 @@ impl Inner {
             wake_receiver: Notify::new(),
             room: Notify::new(),
             changed: Notify::new(),
+            inbound_room: inbound_room.clone(),
+            inbound_bytes,
             on_close: Mutex::new(Vec::new()),
         });
-        (inner, MessageStream { rx })
+        let stream = MessageStream {
+            rx,
+            room: inbound_room,
+            max_cost: inbound_bytes,
+        };
+        (inner, stream)
     }
 
     /// Locks the state. A panic elsewhere while it was held cannot leave it
@@ -134,13 +146,18 @@ impl Inner {
     }
 
     /// Hands inbound messages to the handler, waiting while its queue is
-    /// full. Messages for a closed session, or one whose handler dropped
-    /// its stream, are discarded.
+    /// full (by count or bytes). Messages for a closed session, or one whose
+    /// handler dropped its stream, are discarded.
     pub(crate) async fn deliver(&self, messages: Vec<String>) {
         let Some(tx) = self.lock().inbox() else {
             return;
         };
         for m in messages {
+            let cost = inbound_cost(&m, self.inbound_bytes);
+            match self.inbound_room.acquire_many(cost).await {
+                Ok(permit) => permit.forget(),
+                Err(_) => return,
+            }
             if tx.send(m).await.is_err() {
                 return;
             }
@@ -406,6 +423,15 @@ impl Session {
 #[derive(Debug)]
 pub struct MessageStream {
     rx: mpsc::Receiver<String>,
+    /// Bytes of room for inbound messages, given back as they are read.
+    room: Arc<Semaphore>,
+    max_cost: usize,
+}
+
+/// Permits one inbound message takes: its length, at least 1, at most the
+/// whole bound (so a single large message can always pass).
+fn inbound_cost(m: &str, max: usize) -> u32 {
+    m.len().clamp(1, max) as u32
 }
 
 impl MessageStream {
@@ -414,7 +440,16 @@ impl MessageStream {
     /// # Cancel safety
     /// Cancel-safe: a message is never lost when the future is dropped.
     pub async fn recv(&mut self) -> Option<String> {
-        self.rx.recv().await
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<String>> {
+        let m = std::task::ready!(self.rx.poll_recv(cx));
+        if let Some(m) = &m {
+            self.room
+                .add_permits(inbound_cost(m, self.max_cost) as usize);
+        }
+        Poll::Ready(m)
     }
 }
 
@@ -422,6 +457,13 @@ impl Stream for MessageStream {
     type Item = String;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<String>> {
-        self.rx.poll_recv(cx)
+        self.poll_recv(cx)
+    }
+}
+
+impl Drop for MessageStream {
+    /// Nobody reads any more: senders waiting for room give up.
+    fn drop(&mut self) {
+        self.room.close();
     }
 }

@@ -116,8 +116,7 @@ impl Framing {
 }
 
 /// True for a JSONP / htmlfile callback name that cannot inject script:
-/// `[A-Za-z0-9_.]`, at most 64 characters... plus `-`, which sockjs-client's
-/// generated names do not use but other clients may.
+/// only `[A-Za-z0-9_.-]`, at most [`MAX_CALLBACK_LEN`] bytes.
 pub(crate) fn valid_callback(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_CALLBACK_LEN

@@ -171,3 +171,55 @@ async fn handler_sees_the_close_reason_of_a_refused_overflow() {
         .assert_body("o\n");
     assert_eq!(next(&mut rx).await, CloseReason::Overflow);
 }
+
+#[actix_web::test]
+async fn inbound_bytes_bound_holds_senders_until_the_handler_reads() {
+    let (gate_tx, gate_rx) = std::sync::mpsc::channel::<()>();
+    let gate = std::sync::Arc::new(std::sync::Mutex::new(gate_rx));
+    let (got_tx, mut got) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |_session: Session, mut messages: MessageStream| {
+        let gate = gate.clone();
+        let got_tx = got_tx.clone();
+        async move {
+            // Read nothing until the test opens the gate.
+            let _ = actix_rt::task::spawn_blocking(move || {
+                let _ = gate.lock().map(|g| g.recv());
+            })
+            .await;
+            while let Some(m) = messages.recv().await {
+                let _ = got_tx.send(m.len());
+            }
+        }
+    })
+    .inbound_limit(100, 1000);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    let body = format!("[\"{}\",\"{}\"]", "a".repeat(600), "b".repeat(600));
+    // The first message fits, the second waits for room: the send does not
+    // answer until the handler reads.
+    let send_url = format!("{url}/xhr_send");
+    let send = post(&send_url, &[], &body);
+    tokio::pin!(send);
+    let early = tokio::time::timeout(crate::SHORT, &mut send).await;
+    assert!(early.is_err(), "the send must wait for the handler");
+    gate_tx.send(()).expect("open the gate");
+    send.await.assert_status(204);
+    assert_eq!(next(&mut got).await, 600);
+    assert_eq!(next(&mut got).await, 600);
+}
+
+#[actix_web::test]
+async fn overlong_session_ids_are_not_found() {
+    let server = serve_one(echo());
+    let long = "x".repeat(129);
+    post(&format!("{}/s/000/{long}/xhr", server.base()), &[], "")
+        .await
+        .assert_status(404);
+    let max = "x".repeat(128);
+    post(&format!("{}/s/000/{max}/xhr", server.base()), &[], "")
+        .await
+        .assert_body("o\n");
+}

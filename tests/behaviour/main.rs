@@ -6,6 +6,7 @@
 mod common;
 
 mod broadcast;
+mod client_js;
 mod delivery;
 mod lifecycle;
 mod limits;

@@ -652,10 +652,20 @@ pub async fn raw_request(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Response {
+    raw_request_as("1.1", method, url, headers, body.map(str::as_bytes)).await
+}
+
+/// [`raw_request`] in HTTP version `http` (`"1.0"` or `"1.1"`) with a body of any bytes. An
+/// HTTP/1.0 answer without a length ends when the server closes the connection.
+pub async fn raw_request_as(
+    http: &str,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Response {
     let mut conn = RawConn::connect(url).await;
-    let mut r = conn
-        .request(method, url, "1.1", headers, body.map(str::as_bytes))
-        .await;
+    let mut r = conn.request(method, url, http, headers, body).await;
     r.body = if is_chunked(&r) {
         let mut body = Vec::new();
         loop {
@@ -668,16 +678,16 @@ pub async fn raw_request(
     } else if let Some(cl) = r.header("content-length").filter(|v| !v.is_empty()) {
         conn.read_exact(cl.trim().parse().expect("Content-Length"))
             .await
-    } else if connection_close(&r) {
-        conn.read_to_eof().await
+    } else if [101, 204, 304].contains(&r.status) {
+        Vec::new()
     } else {
         assert!(
-            [101, 204, 304].contains(&r.status),
+            connection_close(&r) || http == "1.0",
             "{} {:?} No Transfer-Encoding:chunked nor Content-Length nor Connection:Close!",
             r.status,
             r.headers
         );
-        Vec::new()
+        conn.read_to_eof().await
     };
     r
 }
@@ -732,6 +742,13 @@ impl Ws {
         within("websocket send", self.inner.send(Message::text(text)))
             .await
             .unwrap_or_else(|e| panic!("websocket send {text:?}: {e}"));
+    }
+
+    /// Sends any message as it is: binary, or a hand-built [`Message::Frame`].
+    pub async fn send_message(&mut self, msg: Message) {
+        within("websocket send", self.inner.send(msg))
+            .await
+            .unwrap_or_else(|e| panic!("websocket send: {e}"));
     }
 
     /// The next text message, or the end of the connection. Pings/pongs are skipped.
@@ -855,6 +872,17 @@ impl Hixie76 {
         frame.extend_from_slice(text.as_bytes());
         frame.push(0xff);
         self.conn.send(&frame).await;
+    }
+
+    /// Sends bytes as they are (malformed frames, partial frames).
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.conn.send(bytes).await;
+    }
+
+    /// The server's closing handshake comes next: exactly `0xff 0x00`, then EOF.
+    pub async fn expect_closing_handshake(&mut self) {
+        assert_eq!(self.conn.read_exact(2).await, [0xff, 0x00], "closing handshake");
+        self.conn.assert_closed().await;
     }
 
     /// The next text frame, or `None` once the server closed (`0xff 0x00` or EOF).
