@@ -4,16 +4,15 @@ use tokio::sync::mpsc;
 use crate::common::client::{self, post, session_url, Ws};
 use crate::{frame_messages, next, serve_one};
 
+type HandlerFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 /// Members join a shared group; a message `send:N` from anyone makes the
 /// server broadcast N numbered messages and report each broadcast's counts.
 /// `count` reports the group's size.
 fn room(
     group: Group,
 ) -> (
-    impl Fn(Session, MessageStream) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
-        + Send
-        + Sync
-        + 'static,
+    impl Fn(Session, MessageStream) -> HandlerFuture + Send + Sync + 'static,
     mpsc::UnboundedReceiver<Vec<BroadcastReport>>,
 ) {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -32,7 +31,7 @@ fn room(
                     let _ = tx.send(reports);
                 }
             }
-        }) as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
+        }) as HandlerFuture
     };
     (handler, rx)
 }

@@ -881,7 +881,11 @@ impl Hixie76 {
 
     /// The server's closing handshake comes next: exactly `0xff 0x00`, then EOF.
     pub async fn expect_closing_handshake(&mut self) {
-        assert_eq!(self.conn.read_exact(2).await, [0xff, 0x00], "closing handshake");
+        assert_eq!(
+            self.conn.read_exact(2).await,
+            [0xff, 0x00],
+            "closing handshake"
+        );
         self.conn.assert_closed().await;
     }
 
