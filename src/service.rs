@@ -106,7 +106,7 @@ impl SockJs {
     /// A service that runs `handler` once per SockJS session, with the
     /// session's handle and its stream of incoming messages. When the
     /// handler returns, the session is closed with 3000 "Go away!" if it is
-    /// still open.
+    /// still open; if it panics, with 1011 "Internal server error".
     pub fn new<F, Fut>(handler: F) -> Self
     where
         F: Fn(Session, MessageStream) -> Fut + Send + Sync + 'static,
@@ -809,10 +809,19 @@ fn spawn_session(
     let handler = (service.handler)(session, stream);
     actix_rt::spawn(async move {
         let run = async {
-            handler.await;
+            // A panicking handler must not take the session's clean-up with
+            // it: the client gets 1011 and the session expires as usual.
+            use futures_util::FutureExt;
+            let (code, reason) = match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+                Ok(()) => (3000, "Go away!"),
+                Err(_) => {
+                    log::error!("session {}: handler panicked", inner.id());
+                    (1011, "Internal server error")
+                }
+            };
             inner.close(CloseReason::Server {
-                code: 3000,
-                reason: "Go away!".to_owned(),
+                code,
+                reason: reason.to_owned(),
             });
         };
         if watchdog {

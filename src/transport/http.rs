@@ -81,8 +81,17 @@ impl Framing {
         let mut out = Vec::with_capacity(frame.len() + 32);
         match self.transport {
             Transport::EventSource => {
+                // sockjs-client passes every event through `decodeURI`, so a
+                // raw `%` would break it (or change the message): send it as
+                // `%25`. CR, LF and NUL, which would end or corrupt the
+                // event, never appear raw in a JSON-quoted frame.
                 out.extend_from_slice(b"data: ");
-                out.extend_from_slice(frame.as_bytes());
+                for (i, part) in frame.split('%').enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b"%25");
+                    }
+                    out.extend_from_slice(part.as_bytes());
+                }
                 out.extend_from_slice(b"\r\n\r\n");
             }
             Transport::HtmlFile => {
@@ -201,6 +210,10 @@ mod tests {
         assert_eq!(&xhr.wrap("o")[..], b"o\n");
         let es = Framing::new(Transport::EventSource, None);
         assert_eq!(&es.wrap(r#"a["x"]"#)[..], b"data: a[\"x\"]\r\n\r\n");
+        assert_eq!(
+            &es.wrap(r#"a["100%","%2F"]"#)[..],
+            b"data: a[\"100%25\",\"%252F\"]\r\n\r\n"
+        );
         let html = Framing::new(Transport::HtmlFile, Some("cb"));
         assert_eq!(
             &html.wrap(r#"a["x"]"#)[..],

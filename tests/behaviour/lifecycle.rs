@@ -207,3 +207,48 @@ async fn session_exposes_the_opening_request() {
         .await
         .assert_body("a[\"abc|/s/000/abc/xhr|Some(\\\"t 1\\\")|Some(\\\"s3cr3t\\\")|Some(\\\"demo\\\")|true\"]\n");
 }
+
+#[actix_web::test]
+async fn a_panicking_handler_closes_its_session_and_nothing_else() {
+    let service = SockJs::new(|session: Session, mut messages: MessageStream| async move {
+        while let Some(m) = messages.recv().await {
+            assert_ne!(m, "panic", "the handler panics on purpose");
+            let _ = session.send(m).await;
+        }
+    })
+    .disconnect_delay(SHORT * 10); // printing the panic blocks a worker for a while
+    let counter = service.clone();
+    let server = serve_one(service);
+    let base = format!("{}/s", server.base());
+    let (doomed, fine) = (session_url(&base), session_url(&base));
+    for url in [&doomed, &fine] {
+        post(&format!("{url}/xhr"), &[], "")
+            .await
+            .assert_body("o\n");
+    }
+    post(&format!("{doomed}/xhr_send"), &[], "[\"panic\"]")
+        .await
+        .assert_status(204);
+    post(&format!("{doomed}/xhr"), &[], "")
+        .await
+        .assert_body("c[1011,\"Internal server error\"]\n");
+    post(&format!("{fine}/xhr_send"), &[], "[\"ok\"]")
+        .await
+        .assert_status(204);
+    post(&format!("{fine}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"ok\"]\n");
+    // The doomed session still expires (its clean-up did not die with the
+    // handler) while `fine` stays attached.
+    let mut stream = client::post_async(&format!("{fine}/xhr_streaming"), &[]).await;
+    stream.read().await;
+    let until = std::time::Instant::now() + crate::common::client::TIMEOUT;
+    let mut every = tokio::time::interval(std::time::Duration::from_millis(20));
+    while counter.session_count() != 1 {
+        assert!(
+            std::time::Instant::now() < until,
+            "the panicked session never expired"
+        );
+        every.tick().await;
+    }
+}

@@ -665,31 +665,40 @@ pub async fn raw_request_as(
     body: Option<&[u8]>,
 ) -> Response {
     let mut conn = RawConn::connect(url).await;
-    let mut r = conn.request(method, url, http, headers, body).await;
-    r.body = if is_chunked(&r) {
-        let mut body = Vec::new();
-        loop {
-            let chunk = conn.read_chunk().await;
-            if chunk.is_empty() {
-                break body;
+    conn.send_request(method, url, http, headers, body).await;
+    conn.read_response(http).await
+}
+
+impl RawConn {
+    /// A whole response (head and body) to a request in HTTP version `http`, by the rules of
+    /// [`raw_request_as`].
+    pub async fn read_response(&mut self, http: &str) -> Response {
+        let mut r = self.read_head().await;
+        r.body = if is_chunked(&r) {
+            let mut body = Vec::new();
+            loop {
+                let chunk = self.read_chunk().await;
+                if chunk.is_empty() {
+                    break body;
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
-    } else if let Some(cl) = r.header("content-length").filter(|v| !v.is_empty()) {
-        conn.read_exact(cl.trim().parse().expect("Content-Length"))
-            .await
-    } else if [101, 204, 304].contains(&r.status) {
-        Vec::new()
-    } else {
-        assert!(
-            connection_close(&r) || http == "1.0",
-            "{} {:?} No Transfer-Encoding:chunked nor Content-Length nor Connection:Close!",
-            r.status,
-            r.headers
-        );
-        conn.read_to_eof().await
-    };
-    r
+        } else if let Some(cl) = r.header("content-length").filter(|v| !v.is_empty()) {
+            self.read_exact(cl.trim().parse().expect("Content-Length"))
+                .await
+        } else if [101, 204, 304].contains(&r.status) {
+            Vec::new()
+        } else {
+            assert!(
+                connection_close(&r) || http == "1.0",
+                "{} {:?} No Transfer-Encoding:chunked nor Content-Length nor Connection:Close!",
+                r.status,
+                r.headers
+            );
+            self.read_to_eof().await
+        };
+        r
+    }
 }
 
 /// The suite's `GET_async(url, headers=…)`.
