@@ -1,0 +1,98 @@
+// Builds dist/ from src/:
+//   dist/sockjs.min.js  UMD, ES5 syntax, minified: <script> tags (global `SockJS`), require(), AMD
+//   dist/index.mjs      ES module (ES5 syntax but for import/export), for bundlers
+//   dist/index.d.ts     its types
+// Deterministic: the same sources and node_modules give the same bytes (a
+// unit test rebuilds into a temporary directory and compares with dist/).
+//
+// Usage: node scripts/build.mjs [--out DIR]   (default: dist)
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rollup } from 'rollup';
+import { dts } from 'rollup-plugin-dts';
+import { minify } from 'terser';
+import ts from 'typescript';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Files `build` writes into its output directory. */
+export const OUTPUTS = ['index.d.ts', 'index.mjs', 'sockjs.min.js'];
+
+/** Terser settings for the UMD bundle. Exported for the size test's report. */
+export const TERSER = {
+  ecma: 5,
+  compress: { passes: 3, pure_getters: true },
+  mangle: {
+    // Private members are named _x in src/ and never reached from outside.
+    properties: { regex: /^_/, keep_quoted: 'strict' }
+  },
+  format: { ascii_only: true, comments: /^!/ }
+};
+
+function compileTs(outDir) {
+  const configPath = join(ROOT, 'tsconfig.json');
+  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, { outDir }, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); }
+  });
+  const program = ts.createProgram(parsed.fileNames, parsed.options);
+  const emit = program.emit();
+  const diags = ts.getPreEmitDiagnostics(program).concat(emit.diagnostics);
+  if (diags.length) {
+    throw new Error(ts.formatDiagnostics(diags, {
+      getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n'
+    }));
+  }
+}
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]);
+}
+
+/** TypeScript's down-levelling helpers would need tslib or inline copies: the sources must not need any. */
+function checkNoHelpers(dir) {
+  for (const f of walk(dir).filter((f) => f.endsWith('.js'))) {
+    const m = /\b__(extends|assign|rest|spreadArray|spread|read|values|awaiter|generator|decorate|makeTemplateObject|classPrivateField\w*)\b/.exec(readFileSync(f, 'utf8'));
+    if (m) throw new Error(`${f} needs the TypeScript helper ${m[0]}: rewrite that construct in ES5 terms`);
+  }
+}
+
+export async function build(outDir = join(ROOT, 'dist')) {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const banner = `/*! ${pkg.name} ${pkg.version} | ${pkg.license} */`;
+  const work = mkdtempSync(join(tmpdir(), 'sockjs-client-build-'));
+  try {
+    const tsOut = join(work, 'tsc');
+    compileTs(tsOut);
+    checkNoHelpers(tsOut);
+
+    const bundle = await rollup({ input: join(tsOut, 'index.js'), onwarn: (w) => { throw new Error(String(w.message)); } });
+    const esm = (await bundle.generate({ format: 'es', banner })).output[0].code;
+    const umd = (await bundle.generate({ format: 'umd', name: 'SockJS', exports: 'default' })).output[0].code;
+    await bundle.close();
+
+    const min = await minify(umd, { ...TERSER, format: { ...TERSER.format, preamble: banner } });
+
+    const types = await rollup({ input: join(tsOut, 'index.d.ts'), plugins: [dts()], onwarn: (w) => { throw new Error(String(w.message)); } });
+    const dtsCode = (await types.generate({ format: 'es', banner })).output[0].code;
+    await types.close();
+
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'index.mjs'), esm);
+    writeFileSync(join(outDir, 'sockjs.min.js'), min.code + '\n');
+    writeFileSync(join(outDir, 'index.d.ts'), dtsCode);
+    return outDir;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--out');
+  const out = resolve(i > 0 ? process.argv[i + 1] : join(ROOT, 'dist'));
+  await build(out);
+  console.log(`built ${OUTPUTS.map((f) => join(out, f)).join(', ')}`);
+}

@@ -1,0 +1,102 @@
+/**
+ * XMLHttpRequest helpers shared by xhr-streaming, xhr-polling, eventsource
+ * (for sending) and the /info request.
+ * @internal
+ */
+import { addQuery, g, later, noop } from '../util.js';
+import type { Info } from '../protocol.js';
+
+/**
+ * Sends a request; `done(status, responseText)` once at the end (status 0 on
+ * a network error), `chunk(responseTextSoFar)` as a 200 response streams in.
+ * Adds `t=<now>` against caches, and `withCredentials` for cookies (sticky
+ * sessions) where XHR does CORS. Returns a function that aborts silently.
+ */
+export function ajax(
+  method: string, url: string, body: string | null,
+  done: (status: number, text: string) => void, chunk?: (text: string) => void
+): () => void {
+  var x: any = null;
+  function finish(status: number, text: string) {
+    if (x) {
+      x.onreadystatechange = noop;
+      x = null;
+      done(status, text);
+    }
+  }
+  try {
+    x = new g.XMLHttpRequest();
+    x.open(method, addQuery(url, 't=' + Date.now()), true);
+    if ('withCredentials' in x) x.withCredentials = true;
+    x.onreadystatechange = function () {
+      var s = 0, t = '', r = x && x.readyState;
+      if (r > 2) {
+        try {
+          s = x.status;
+          t = x.responseText;
+        } catch (e) {
+          // old IE cannot read these at readyState 3
+        }
+        if (r == 4) finish(s == 1223 ? 204 : s, t || '');
+        else if (s == 200 && t && chunk) chunk(t);
+      }
+    };
+    x.send(body);
+  } catch (e) {
+    later(function () { finish(0, ''); });
+  }
+  return function () {
+    var y = x;
+    x = null;
+    if (y) {
+      y.onreadystatechange = noop;
+      try {
+        y.abort();
+      } catch (e) {
+        // nothing to abort
+      }
+    }
+  };
+}
+
+/** Whether XHR can reach a server: same origin, or an XHR with CORS (`withCredentials`). */
+export function xhrUsable(sameOrigin: boolean): boolean {
+  var X = g.XMLHttpRequest;
+  try {
+    return !!X && (sameOrigin || 'withCredentials' in new X());
+  } catch (e) {
+    return false;
+  }
+}
+
+/** `enabled()` of the XHR-based transports. */
+export function xhrEnabled(info: Info): boolean {
+  return !!info.xhr;
+}
+
+/**
+ * Receives frames from a streaming or polling response, one per line (lines
+ * that are complete only), as they arrive. `done(true)` when the response ended
+ * with 200 (poll again), `done(false)` otherwise.
+ */
+export function xhrReceive(url: string, onFrame: (f: string) => void, done: (ok: boolean) => void): () => void {
+  var pos = 0;
+  function lines(text: string) {
+    for (var i: number; (i = text.indexOf('\n', pos)) >= 0; ) {
+      var f = text.slice(pos, i);
+      pos = i + 1;
+      if (f) onFrame(f);
+    }
+  }
+  return ajax('POST', url, null, function (status, text) {
+    if (status == 200) lines(text);
+    done(status == 200);
+  }, lines);
+}
+
+/** Posts a batch of messages to `<session>/xhr_send`; `done('')` on 200/204, `done(error)` otherwise. */
+export function xhrSend(url: string, payload: string, done: (err: string) => void): () => void {
+  return ajax('POST', url, payload, function (status) {
+    done(status == 200 || status == 204 ? '' : 'http status ' + status);
+  });
+}
