@@ -122,10 +122,9 @@ fn read_frames(payload: Payload, buf: BytesMut, max_message: usize) -> impl Stre
         loop {
             match parse_frame(&mut buf, max_message) {
                 Parsed::Event(e) => {
-                    let done = matches!(e, WsIn::Close(_) | WsIn::Invalid(_));
+                    let done = matches!(e, WsIn::Close(_) | WsIn::Invalid(..));
                     return Some((e, (!done).then_some((payload, buf))));
                 }
-                Parsed::Skip => continue,
                 Parsed::Incomplete => {}
             }
             match payload.next().await {
@@ -138,8 +137,6 @@ fn read_frames(payload: Payload, buf: BytesMut, max_message: usize) -> impl Stre
 
 enum Parsed {
     Event(WsIn),
-    /// A frame that carries nothing (empty text).
-    Skip,
     Incomplete,
 }
 
@@ -147,25 +144,25 @@ fn parse_frame(buf: &mut BytesMut, max_message: usize) -> Parsed {
     match buf.first() {
         None => Parsed::Incomplete,
         Some(0x00) => match buf.iter().position(|&b| b == 0xff) {
+            Some(end) if end - 1 > max_message => {
+                Parsed::Event(WsIn::Invalid(1009, "hixie-76: message too large"))
+            }
             Some(end) => {
                 let frame = buf.split_to(end + 1);
                 let text = &frame[1..end];
-                if text.is_empty() {
-                    return Parsed::Skip;
-                }
                 match ByteString::try_from(Bytes::copy_from_slice(text)) {
                     Ok(t) => Parsed::Event(WsIn::Text(t)),
-                    Err(_) => Parsed::Event(WsIn::Invalid("hixie-76: invalid UTF-8")),
+                    Err(_) => Parsed::Event(WsIn::Invalid(1007, "hixie-76: invalid UTF-8")),
                 }
             }
             None if buf.len() > max_message + 1 => {
-                Parsed::Event(WsIn::Invalid("hixie-76: message too large"))
+                Parsed::Event(WsIn::Invalid(1009, "hixie-76: message too large"))
             }
             None => Parsed::Incomplete,
         },
         Some(0xff) if buf.len() < 2 => Parsed::Incomplete,
         Some(0xff) if buf[1] == 0x00 => Parsed::Event(WsIn::Close(None)),
-        Some(_) => Parsed::Event(WsIn::Invalid("hixie-76: unsupported frame type")),
+        Some(_) => Parsed::Event(WsIn::Invalid(1002, "hixie-76: unsupported frame type")),
     }
 }
 
@@ -201,7 +198,7 @@ mod tests {
     fn frames() {
         let mut b = BytesMut::from(&b"\x00hi\xff\x00\xff\x00ab"[..]);
         assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "hi"));
-        assert!(matches!(parse_frame(&mut b, 10), Parsed::Skip));
+        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t.is_empty()));
         assert!(matches!(parse_frame(&mut b, 10), Parsed::Incomplete));
         b.extend_from_slice(b"c\xff\xff\x00");
         assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "abc"));
@@ -213,12 +210,22 @@ mod tests {
         big.extend_from_slice(&[b'x'; 20]);
         assert!(matches!(
             parse_frame(&mut big, 10),
-            Parsed::Event(WsIn::Invalid(_))
+            Parsed::Event(WsIn::Invalid(..))
         ));
+        let mut whole = BytesMut::from(&b"\x00"[..]);
+        whole.extend_from_slice(&[b'x'; 11]);
+        whole.extend_from_slice(b"\xff");
+        assert!(
+            matches!(
+                parse_frame(&mut whole, 10),
+                Parsed::Event(WsIn::Invalid(1009, _))
+            ),
+            "a complete frame over the limit"
+        );
         let mut bad = BytesMut::from(&b"\x80\x01"[..]);
         assert!(matches!(
             parse_frame(&mut bad, 10),
-            Parsed::Event(WsIn::Invalid(_))
+            Parsed::Event(WsIn::Invalid(..))
         ));
     }
 }

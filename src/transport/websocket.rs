@@ -8,6 +8,8 @@ use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::{future, StreamExt};
 
+use actix_http::ws::ProtocolError;
+
 use crate::error::CloseReason;
 use crate::protocol::{frame, inbound};
 use crate::service::ServiceInner;
@@ -22,8 +24,10 @@ pub(crate) enum WsIn {
     Close(Option<(u16, String)>),
     /// The connection broke without a close frame.
     Broken,
-    /// Something SockJS cannot carry (binary, oversized, malformed).
-    Invalid(&'static str),
+    /// Something SockJS cannot carry: the socket is closed with `code`
+    /// (1002 protocol error, 1003 unsupported data, 1007 invalid UTF-8,
+    /// 1009 too big).
+    Invalid(u16, &'static str),
 }
 
 /// Where frames for the client go.
@@ -64,14 +68,20 @@ pub(crate) fn actix_input(
         Ok(actix_ws::AggregatedMessage::Text(t)) => WsIn::Text(t),
         Ok(actix_ws::AggregatedMessage::Ping(p)) => WsIn::Ping(p),
         Ok(actix_ws::AggregatedMessage::Pong(_)) => WsIn::Ping(bytes::Bytes::new()),
-        Ok(actix_ws::AggregatedMessage::Binary(_)) => WsIn::Invalid("binary message"),
+        Ok(actix_ws::AggregatedMessage::Binary(_)) => {
+            WsIn::Invalid(1003, "Binary messages are not supported")
+        }
         Ok(actix_ws::AggregatedMessage::Close(r)) => {
             WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
         }
-        // A payload error is the connection breaking, not the client
-        // breaking the protocol.
-        Err(actix_http::ws::ProtocolError::Io(_)) => WsIn::Broken,
-        Err(_) => WsIn::Invalid("malformed or oversized frame"),
+        // actix-ws reports a text message that is not UTF-8 as InvalidData;
+        // any other I/O error is the connection breaking.
+        Err(ProtocolError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+            WsIn::Invalid(1007, "Invalid UTF-8")
+        }
+        Err(ProtocolError::Io(_)) => WsIn::Broken,
+        Err(ProtocolError::Overflow) => WsIn::Invalid(1009, "Message too big"),
+        Err(_) => WsIn::Invalid(1002, "Protocol error"),
     })
 }
 
@@ -124,6 +134,8 @@ pub(crate) async fn pump<S, I>(
         }
     };
 
+    // How the socket closes when the client broke the protocol.
+    let mut invalid: Option<(u16, &'static str)> = None;
     let reader = async {
         while let Some(event) = input.next().await {
             match event {
@@ -135,6 +147,7 @@ pub(crate) async fn pump<S, I>(
                             Ok(m) => m,
                             Err(e) => {
                                 log::debug!("session {}: websocket: {e}", inner.id());
+                                invalid = Some((1002, "Broken JSON encoding"));
                                 return Some(CloseReason::ProtocolError);
                             }
                         }
@@ -151,8 +164,9 @@ pub(crate) async fn pump<S, I>(
                     return Some(CloseReason::Client { code, reason });
                 }
                 WsIn::Broken => break,
-                WsIn::Invalid(why) => {
+                WsIn::Invalid(code, why) => {
                     log::debug!("session {}: websocket: {why}", inner.id());
+                    invalid = Some((code, why));
                     return Some(CloseReason::ProtocolError);
                 }
             }
@@ -180,7 +194,10 @@ pub(crate) async fn pump<S, I>(
     let (code, reason) = match inner.lock().reason() {
         Some(CloseReason::Server { code, reason }) => (*code, reason.clone()),
         Some(CloseReason::Client { code, .. }) if *code != 1005 => (*code, String::new()),
-        Some(CloseReason::ProtocolError) => (1002, "Broken framing".to_owned()),
+        Some(CloseReason::ProtocolError) => {
+            let (code, why) = invalid.unwrap_or((1002, "Protocol error"));
+            (code, why.to_owned())
+        }
         _ => (1000, String::new()),
     };
     sink.close(code, &reason).await;

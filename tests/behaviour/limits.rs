@@ -37,17 +37,26 @@ fn three_into_two(
     (service, rx)
 }
 
+type Results = mpsc::UnboundedReceiver<Result<(), TrySendError<String>>>;
+
+/// Opens a session on [`three_into_two`] and checks the first two sends
+/// fitted; the third one's result is the test's to check.
+async fn two_queued(overflow: Overflow, wait: bool) -> (crate::common::Server, String, Results) {
+    let (service, mut results) = three_into_two(overflow, wait);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    assert_eq!(next(&mut results).await, Ok(()));
+    assert_eq!(next(&mut results).await, Ok(()));
+    (server, url, results)
+}
+
 #[actix_web::test]
 async fn full_queue_refuses_and_hands_the_message_back() {
     for wait in [false, true] {
-        let (service, mut results) = three_into_two(Overflow::Refuse, wait);
-        let server = serve_one(service);
-        let url = session_url(&format!("{}/s", server.base()));
-        post(&format!("{url}/xhr"), &[], "")
-            .await
-            .assert_body("o\n");
-        assert_eq!(next(&mut results).await, Ok(()));
-        assert_eq!(next(&mut results).await, Ok(()));
+        let (_server, url, mut results) = two_queued(Overflow::Refuse, wait).await;
         assert_eq!(
             next(&mut results).await,
             Err(TrySendError::Full("3".into()))
@@ -61,14 +70,7 @@ async fn full_queue_refuses_and_hands_the_message_back() {
 
 #[actix_web::test]
 async fn full_queue_closes_the_session_under_overflow_close() {
-    let (service, mut results) = three_into_two(Overflow::Close, false);
-    let server = serve_one(service);
-    let url = session_url(&format!("{}/s", server.base()));
-    post(&format!("{url}/xhr"), &[], "")
-        .await
-        .assert_body("o\n");
-    assert_eq!(next(&mut results).await, Ok(()));
-    assert_eq!(next(&mut results).await, Ok(()));
+    let (_server, url, mut results) = two_queued(Overflow::Close, false).await;
     assert_eq!(
         next(&mut results).await,
         Err(TrySendError::Closed("3".into()))
@@ -80,14 +82,7 @@ async fn full_queue_closes_the_session_under_overflow_close() {
 
 #[actix_web::test]
 async fn full_queue_makes_send_wait_for_the_client() {
-    let (service, mut results) = three_into_two(Overflow::Wait, true);
-    let server = serve_one(service);
-    let url = session_url(&format!("{}/s", server.base()));
-    post(&format!("{url}/xhr"), &[], "")
-        .await
-        .assert_body("o\n");
-    assert_eq!(next(&mut results).await, Ok(()));
-    assert_eq!(next(&mut results).await, Ok(()));
+    let (_server, url, mut results) = two_queued(Overflow::Wait, true).await;
     // The third send waits until a poll makes room...
     assert!(results.try_recv().is_err());
     post(&format!("{url}/xhr"), &[], "")

@@ -1,0 +1,35 @@
+//! EventSource: `eventsource` to receive (`data: <frame>\r\n\r\n`), `xhr_send` to send.
+
+use crate::support::*;
+
+#[actix_web::test]
+async fn opens_then_echoes_the_message_set_in_order() {
+    let echo = Echo::start();
+    let mut s = HttpSession::open(&echo.session_url(), Receiver::EventSource).await;
+    echo_message_set(&mut s).await;
+}
+
+#[actix_web::test]
+async fn line_breaks_in_messages_cannot_split_or_forge_an_event() {
+    breakouts_stay_inside_their_frame(Receiver::EventSource).await;
+}
+
+#[actix_web::test]
+async fn response_ends_after_the_frame_reaching_the_limit() {
+    response_limit(Receiver::EventSource, false).await;
+}
+
+#[actix_web::test]
+async fn close_frame_ends_the_stream_and_answers_every_later_request() {
+    close_frame(Receiver::EventSource, false).await;
+}
+
+#[actix_web::test]
+async fn aborted_stream_interrupts_the_session() {
+    abort(Receiver::EventSource, false).await;
+}
+
+#[actix_web::test]
+async fn second_stream_gets_2010_as_an_event_and_the_first_carries_on() {
+    second_receiver(Receiver::EventSource).await;
+}
