@@ -70,10 +70,11 @@ impl Message {
     }
 
     /// Appends the quoted text, reusing the prepared frame when there is one.
-    pub(crate) fn quoted_into(&self, out: &mut Vec<u8>) {
+    pub(crate) fn quoted_into(&self, out: &mut String) {
         match &self.frame {
-            // The frame is `a[` + quoted + `]`.
-            Some(f) => out.extend_from_slice(&f.as_bytes()[2..f.len() - 1]),
+            // The frame is `a[` + quoted + `]` (ASCII brackets: the slice
+            // is on character boundaries).
+            Some(f) => out.push_str(&f[2..f.len() - 1]),
             None => quote_into(out, &self.text),
         }
     }

@@ -19,36 +19,33 @@ pub(crate) fn messages(batch: &[Message]) -> ByteString {
         }
     }
     let len: usize = batch.iter().map(|m| m.len() + 3).sum();
-    let mut out = Vec::with_capacity(len + 2);
-    out.extend_from_slice(b"a[");
+    let mut out = String::with_capacity(len + 2);
+    out.push_str("a[");
     for (i, m) in batch.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.push(',');
         }
         m.quoted_into(&mut out);
     }
-    out.push(b']');
-    into_bytestring(out)
+    out.push(']');
+    out.into()
 }
 
 /// `a["text"]` for one message.
 pub(crate) fn single(text: &str) -> ByteString {
-    let mut out = Vec::with_capacity(text.len() + 4);
-    out.extend_from_slice(b"a[");
+    let mut out = String::with_capacity(text.len() + 4);
+    out.push_str("a[");
     quote_into(&mut out, text);
-    out.push(b']');
-    into_bytestring(out)
+    out.push(']');
+    out.into()
 }
 
 /// `c[code,"reason"]`.
 pub(crate) fn close(code: u16, reason: &str) -> ByteString {
-    let mut out = Vec::with_capacity(reason.len() + 12);
-    out.extend_from_slice(b"c[");
-    out.extend_from_slice(code.to_string().as_bytes());
-    out.push(b',');
+    let mut out = format!("c[{code},");
     quote_into(&mut out, reason);
-    out.push(b']');
-    into_bytestring(out)
+    out.push(']');
+    out.into()
 }
 
 /// Quotes any frame as a JSON string, for transports (htmlfile, JSONP)
@@ -56,26 +53,21 @@ pub(crate) fn close(code: u16, reason: &str) -> ByteString {
 /// written as `\u003c`, `\u003e`, `\u0026` too: inside an HTML `<script>`
 /// block a raw `</script>` in a message would end the script and let the
 /// rest of the message run as markup. The client decodes them unchanged.
-pub(crate) fn quote_frame(frame: &str, out: &mut Vec<u8>) {
+pub(crate) fn quote_frame(frame: &str, out: &mut String) {
     let start = out.len();
     quote_into(out, frame);
-    if !out[start..].iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+    if !out[start..].contains(['<', '>', '&']) {
         return;
     }
     let quoted = out.split_off(start);
-    for b in quoted {
-        match b {
-            b'<' => out.extend_from_slice(b"\\u003c"),
-            b'>' => out.extend_from_slice(b"\\u003e"),
-            b'&' => out.extend_from_slice(b"\\u0026"),
+    for c in quoted.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
             other => out.push(other),
         }
     }
-}
-
-fn into_bytestring(out: Vec<u8>) -> ByteString {
-    // The builders above only append valid UTF-8 (ASCII and whole input runs).
-    ByteString::try_from(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -120,10 +112,10 @@ mod tests {
 
     #[test]
     fn frames_quote_for_script_transports() {
-        let mut out = Vec::new();
+        let mut out = String::new();
         quote_frame(r#"a["</script>&"]"#, &mut out);
-        assert_eq!(out, br#""a[\"\u003c/script\u003e\u0026\"]""#);
-        let back: String = serde_json::from_slice(&out).unwrap_or_default();
+        assert_eq!(out, r#""a[\"\u003c/script\u003e\u0026\"]""#);
+        let back: String = serde_json::from_str(&out).unwrap_or_default();
         assert_eq!(back, r#"a["</script>&"]"#);
     }
 }

@@ -139,28 +139,27 @@ impl Inner {
                     inner: self.clone(),
                     id,
                     completed: false,
+                    last_frame: tokio::time::Instant::now(),
+                    beat: None,
                 })
             }
             Attach::Busy => None,
         }
     }
 
-    /// Hands inbound messages to the handler, waiting while its queue is
-    /// full (by count or bytes). Messages for a closed session, or one whose
-    /// handler dropped its stream, are discarded.
+    /// Hands inbound messages to the handler (see [`Inbox::deliver`]).
     pub(crate) async fn deliver(&self, messages: Vec<String>) {
-        let Some(tx) = self.lock().inbox() else {
-            return;
-        };
-        for m in messages {
-            let cost = inbound_cost(&m, self.inbound_bytes);
-            match self.inbound_room.acquire_many(cost).await {
-                Ok(permit) => permit.forget(),
-                Err(_) => return,
-            }
-            if tx.send(m).await.is_err() {
-                return;
-            }
+        self.inbox().deliver(messages).await
+    }
+
+    /// The way to the handler's message stream, for a transport that
+    /// delivers many messages (a WebSocket): taken once, not per message.
+    /// It holds the stream open; drop it when the connection ends.
+    pub(crate) fn inbox(&self) -> Inbox {
+        Inbox {
+            tx: self.lock().inbox(),
+            room: self.inbound_room.clone(),
+            max_cost: self.inbound_bytes,
         }
     }
 
@@ -193,6 +192,34 @@ impl Inner {
     }
 }
 
+/// Delivers inbound messages to the handler's [`MessageStream`].
+pub(crate) struct Inbox {
+    tx: Option<mpsc::Sender<String>>,
+    room: Arc<Semaphore>,
+    max_cost: usize,
+}
+
+impl Inbox {
+    /// Hands messages to the handler, waiting while its queue is full (by
+    /// count or bytes). Messages for a closed session, or one whose handler
+    /// dropped its stream, are discarded.
+    pub(crate) async fn deliver(&self, messages: Vec<String>) {
+        let Some(tx) = &self.tx else {
+            return;
+        };
+        for m in messages {
+            let cost = inbound_cost(&m, self.max_cost);
+            match self.room.acquire_many(cost).await {
+                Ok(permit) => permit.forget(),
+                Err(_) => return,
+            }
+            if tx.send(m).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
 /// A transport's claim on being the session's single receiver. Dropping it
 /// detaches; dropping it before [`Attachment::complete`] was called means
 /// the client went away mid-request, which interrupts the session.
@@ -200,6 +227,12 @@ pub(crate) struct Attachment {
     inner: Arc<Inner>,
     id: u64,
     completed: bool,
+    /// When the last frame went out; a heartbeat is due `heartbeat` later.
+    last_frame: tokio::time::Instant,
+    /// Fires at the earliest heartbeat time. It is re-armed at most once
+    /// per heartbeat interval, not per frame: registering a timer for every
+    /// message would cost more than the message.
+    beat: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 /// One frame for a transport to write.
@@ -222,18 +255,37 @@ impl Attachment {
         loop {
             let woken = self.inner.wake_receiver.notified();
             let next = self.inner.lock().next();
-            match next {
-                Next::Open => return Outgoing::Open,
+            let out = match next {
+                Next::Open => Outgoing::Open,
                 Next::Messages(batch) => {
                     self.inner.room.notify_waiters();
-                    return Outgoing::Messages(batch);
+                    Outgoing::Messages(batch)
                 }
-                Next::Close(frame) => return Outgoing::Close(frame),
-                Next::Wait => {}
-            }
-            if tokio::time::timeout(heartbeat, woken).await.is_err() {
-                return Outgoing::Heartbeat;
-            }
+                Next::Close(frame) => Outgoing::Close(frame),
+                Next::Wait => {
+                    let due = self.last_frame + heartbeat;
+                    let beat = self
+                        .beat
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                    tokio::select! {
+                        biased;
+                        () = woken => continue,
+                        () = beat.as_mut() => {
+                            let now = tokio::time::Instant::now();
+                            let due = self.last_frame + heartbeat;
+                            if now < due {
+                                // Frames went out since it was armed.
+                                beat.as_mut().reset(due);
+                                continue;
+                            }
+                            beat.as_mut().reset(now + heartbeat);
+                            Outgoing::Heartbeat
+                        }
+                    }
+                }
+            };
+            self.last_frame = tokio::time::Instant::now();
+            return out;
         }
     }
 

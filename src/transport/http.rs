@@ -78,40 +78,40 @@ impl Framing {
 
     /// One frame, wrapped for this transport.
     pub fn wrap(&self, frame: &str) -> Bytes {
-        let mut out = Vec::with_capacity(frame.len() + 32);
+        let mut out = String::with_capacity(frame.len() + 32);
         match self.transport {
             Transport::EventSource => {
                 // sockjs-client passes every event through `decodeURI`, so a
                 // raw `%` would break it (or change the message): send it as
                 // `%25`. CR, LF and NUL, which would end or corrupt the
                 // event, never appear raw in a JSON-quoted frame.
-                out.extend_from_slice(b"data: ");
+                out.push_str("data: ");
                 for (i, part) in frame.split('%').enumerate() {
                     if i > 0 {
-                        out.extend_from_slice(b"%25");
+                        out.push_str("%25");
                     }
-                    out.extend_from_slice(part.as_bytes());
+                    out.push_str(part);
                 }
-                out.extend_from_slice(b"\r\n\r\n");
+                out.push_str("\r\n\r\n");
             }
             Transport::HtmlFile => {
-                out.extend_from_slice(b"<script>\np(");
+                out.push_str("<script>\np(");
                 frame::quote_frame(frame, &mut out);
-                out.extend_from_slice(b");\n</script>\r\n");
+                out.push_str(");\n</script>\r\n");
             }
             Transport::JsonpPolling => {
-                out.extend_from_slice(b"/**/");
-                out.extend_from_slice(self.callback.as_bytes());
-                out.push(b'(');
+                out.push_str("/**/");
+                out.push_str(&self.callback);
+                out.push('(');
                 frame::quote_frame(frame, &mut out);
-                out.extend_from_slice(b");\r\n");
+                out.push_str(");\r\n");
             }
             _ => {
-                out.extend_from_slice(frame.as_bytes());
-                out.push(b'\n');
+                out.push_str(frame);
+                out.push('\n');
             }
         }
-        out.into()
+        Bytes::from(out)
     }
 
     /// A complete answer of one frame for a request that does not attach
