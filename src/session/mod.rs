@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 
 pub(crate) use registry::{Key, Registry};
 pub use request::RequestInfo;
+pub(crate) use state::Batch;
 use state::{Attach, Limits, Next, Push, State};
 
 use crate::config::{Config, Overflow};
@@ -240,7 +241,7 @@ pub(crate) struct Attachment {
 pub(crate) enum Outgoing {
     Open,
     Heartbeat,
-    Messages(Vec<Message>),
+    Messages(Batch),
     Close(bytestring::ByteString),
 }
 
@@ -257,8 +258,10 @@ impl Attachment {
             let next = self.inner.lock().next();
             let out = match next {
                 Next::Open => Outgoing::Open,
-                Next::Messages(batch) => {
-                    self.inner.room.notify_waiters();
+                Next::Messages(batch, sender_waiting) => {
+                    if sender_waiting {
+                        self.inner.room.notify_waiters();
+                    }
                     Outgoing::Messages(batch)
                 }
                 Next::Close(frame) => Outgoing::Close(frame),
@@ -383,7 +386,11 @@ impl Session {
     /// Cancel-safe: if the future is dropped while waiting, the message was
     /// not queued.
     pub async fn send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
-        let mut msg = msg.into();
+        // Fast path: room in the queue, no waiting set up.
+        let mut msg = match self.try_send(msg) {
+            Err(TrySendError::Full(m)) if self.inner.overflow == Overflow::Wait => m,
+            other => return other,
+        };
         loop {
             let room = self.inner.room.notified();
             tokio::pin!(room);

@@ -37,11 +37,43 @@ pub(crate) enum Attach {
     Busy,
 }
 
+/// Messages taken from the queue together. One message, the common case
+/// for an attached receiver, needs no allocation.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Batch {
+    One(Message),
+    Many(Vec<Message>),
+}
+
+impl std::ops::Deref for Batch {
+    type Target = [Message];
+
+    fn deref(&self) -> &[Message] {
+        match self {
+            Batch::One(m) => std::slice::from_ref(m),
+            Batch::Many(v) => v,
+        }
+    }
+}
+
+impl IntoIterator for Batch {
+    type Item = Message;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Message>, std::vec::IntoIter<Message>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            Batch::One(m) => Some(m).into_iter().chain(Vec::new()),
+            Batch::Many(v) => None.into_iter().chain(v),
+        }
+    }
+}
+
 /// What the receiver should send next.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Next {
     Open,
-    Messages(Vec<Message>),
+    /// Messages, and whether a sender waits for the room they leave.
+    Messages(Batch, bool),
     Close(ByteString),
     /// Nothing yet: wait for a wake-up or the heartbeat.
     Wait,
@@ -62,6 +94,8 @@ pub(crate) struct State {
     next_receiver: u64,
     /// When the last receiver left; `None` while one is attached.
     detached_at: Option<Instant>,
+    /// A sender found the queue full and waits for room.
+    sender_waiting: bool,
     /// Delivers inbound messages to the handler; dropped on close so the
     /// handler's stream ends after what was already received.
     inbox: Option<mpsc::Sender<String>>,
@@ -78,6 +112,7 @@ impl State {
             receiver: None,
             next_receiver: 0,
             detached_at: Some(now),
+            sender_waiting: false,
             inbox: Some(inbox),
         }
     }
@@ -103,6 +138,7 @@ impl State {
         if !self.queue.is_empty()
             && (self.queue.len() >= limits.messages || self.queued_bytes + msg.len() > limits.bytes)
         {
+            self.sender_waiting = true;
             return Push::Full(msg);
         }
         self.queued_bytes += msg.len();
@@ -127,9 +163,14 @@ impl State {
             self.opened = true;
             return Next::Open;
         }
-        if !self.queue.is_empty() {
+        let batch = if self.queue.len() > 1 {
+            Some(Batch::Many(self.queue.drain(..).collect()))
+        } else {
+            self.queue.pop_front().map(Batch::One)
+        };
+        if let Some(batch) = batch {
             self.queued_bytes = 0;
-            return Next::Messages(self.queue.drain(..).collect());
+            return Next::Messages(batch, std::mem::take(&mut self.sender_waiting));
         }
         match &self.close_frame {
             Some(f) => Next::Close(f.clone()),
@@ -204,7 +245,7 @@ mod tests {
 
     fn texts(next: Next) -> Vec<String> {
         match next {
-            Next::Messages(m) => m.iter().map(|m| m.as_str().to_owned()).collect(),
+            Next::Messages(m, _) => m.iter().map(|m| m.as_str().to_owned()).collect(),
             other => panic!("expected messages, got {other:?}"),
         }
     }
@@ -248,6 +289,14 @@ mod tests {
         }
         assert!(matches!(s.push("a".into(), LIMITS), Push::Full(_)));
         assert_eq!(s.queued(), (3, 3));
+        // The drain says a sender was turned away, once.
+        let drained = s.next();
+        assert!(
+            matches!(&drained, Next::Messages(b, true) if b.len() == 3),
+            "{drained:?}"
+        );
+        s.push("a".into(), LIMITS);
+        assert!(matches!(s.next(), Next::Messages(Batch::One(_), false)));
     }
 
     #[test]
