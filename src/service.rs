@@ -514,8 +514,12 @@ async fn session_route(
 /// Common headers of session and info answers: no caching, CORS.
 fn session_headers(req: &HttpRequest, status: StatusCode) -> HttpResponseBuilder {
     let mut b = HttpResponse::build(status);
-    b.insert_header((header::CACHE_CONTROL, NO_CACHE));
-    b.insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    // Static header values: no validation or allocation per request.
+    b.insert_header((header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)));
+    b.insert_header((
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ));
     cors(&mut b, req);
     b
 }
@@ -524,10 +528,16 @@ fn cors(b: &mut HttpResponseBuilder, req: &HttpRequest) {
     match origin(req) {
         Some(o) => {
             b.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone()));
-            b.insert_header((header::ACCESS_CONTROL_ALLOW_CREDENTIALS, "true"));
+            b.insert_header((
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            ));
         }
         None => {
-            b.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+            b.insert_header((
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ));
         }
     }
     if let Some(h) = req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
@@ -694,9 +704,28 @@ async fn receive_route(
         Err(response) => return response,
     };
     let mut b = session_headers(req, StatusCode::OK);
-    b.content_type(framing.content_type());
+    b.content_type(HeaderValue::from_static(framing.content_type()));
     jsessionid(&mut b, service, req);
     match inner.attach() {
+        // A poll that finds a frame ready answers it at once, with a sized
+        // body: no streaming machinery, no chunked encoding.
+        Some(mut attachment) if !framing.streaming() => match attachment.try_next() {
+            Some(out) => {
+                attachment.complete();
+                drop(attachment);
+                b.body(framing.wrap(&http_transport::frame_of(out)))
+            }
+            None => streaming(
+                req,
+                b,
+                http_transport::receiver_body(
+                    attachment,
+                    framing,
+                    service.config.heartbeat,
+                    service.config.response_limit,
+                ),
+            ),
+        },
         Some(attachment) => streaming(
             req,
             b,
@@ -899,7 +928,7 @@ async fn send_route(
             StatusCode::NO_CONTENT
         },
     );
-    b.content_type(TEXT_PLAIN);
+    b.content_type(HeaderValue::from_static(TEXT_PLAIN));
     jsessionid(&mut b, service, req);
     if jsonp {
         b.body("ok")

@@ -255,41 +255,52 @@ impl Attachment {
     pub(crate) async fn next(&mut self, heartbeat: std::time::Duration) -> Outgoing {
         loop {
             let woken = self.inner.wake_receiver.notified();
-            let next = self.inner.lock().next();
-            let out = match next {
-                Next::Open => Outgoing::Open,
-                Next::Messages(batch, sender_waiting) => {
-                    if sender_waiting {
-                        self.inner.room.notify_waiters();
-                    }
-                    Outgoing::Messages(batch)
-                }
-                Next::Close(frame) => Outgoing::Close(frame),
-                Next::Wait => {
+            if let Some(out) = Self::ready(&self.inner, &mut self.last_frame) {
+                return out;
+            }
+            let due = self.last_frame + heartbeat;
+            let beat = self
+                .beat
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+            tokio::select! {
+                biased;
+                () = woken => continue,
+                () = beat.as_mut() => {
+                    let now = tokio::time::Instant::now();
                     let due = self.last_frame + heartbeat;
-                    let beat = self
-                        .beat
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
-                    tokio::select! {
-                        biased;
-                        () = woken => continue,
-                        () = beat.as_mut() => {
-                            let now = tokio::time::Instant::now();
-                            let due = self.last_frame + heartbeat;
-                            if now < due {
-                                // Frames went out since it was armed.
-                                beat.as_mut().reset(due);
-                                continue;
-                            }
-                            beat.as_mut().reset(now + heartbeat);
-                            Outgoing::Heartbeat
-                        }
+                    if now < due {
+                        // Frames went out since it was armed.
+                        beat.as_mut().reset(due);
+                        continue;
                     }
+                    beat.as_mut().reset(now + heartbeat);
+                    self.last_frame = now;
+                    return Outgoing::Heartbeat;
                 }
-            };
-            self.last_frame = tokio::time::Instant::now();
-            return out;
+            }
         }
+    }
+
+    /// The next frame if one is ready now (open, messages, close).
+    pub(crate) fn try_next(&mut self) -> Option<Outgoing> {
+        Self::ready(&self.inner, &mut self.last_frame)
+    }
+
+    fn ready(inner: &Inner, last_frame: &mut tokio::time::Instant) -> Option<Outgoing> {
+        let next = inner.lock().next();
+        let out = match next {
+            Next::Open => Outgoing::Open,
+            Next::Messages(batch, sender_waiting) => {
+                if sender_waiting {
+                    inner.room.notify_waiters();
+                }
+                Outgoing::Messages(batch)
+            }
+            Next::Close(frame) => Outgoing::Close(frame),
+            Next::Wait => return None,
+        };
+        *last_frame = tokio::time::Instant::now();
+        Some(out)
     }
 
     /// Marks the request as finished normally: dropping the attachment now

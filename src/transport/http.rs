@@ -168,13 +168,8 @@ pub(crate) fn receiver_body(
         }
         let attachment = st.attachment.as_mut()?;
         let out = attachment.next(st.heartbeat).await;
-        let (frame, last): (ByteString, bool) = match out {
-            Outgoing::Open => (ByteString::from_static(frame::OPEN), false),
-            Outgoing::Heartbeat => (ByteString::from_static(frame::HEARTBEAT), false),
-            Outgoing::Messages(batch) => (frame::messages(&batch), false),
-            Outgoing::Close(f) => (f, true),
-        };
-        let chunk = st.framing.wrap(&frame);
+        let last = matches!(out, Outgoing::Close(_));
+        let chunk = st.framing.wrap(&frame_of(out));
         st.remaining = st.remaining.saturating_sub(chunk.len());
         if last || !st.framing.streaming() || st.remaining == 0 {
             // Finished normally: detach now, not when the body is dropped.
@@ -184,6 +179,16 @@ pub(crate) fn receiver_body(
         }
         Some((Ok(chunk), st))
     })
+}
+
+/// The SockJS frame for what a receiver sends next.
+pub(crate) fn frame_of(out: Outgoing) -> ByteString {
+    match out {
+        Outgoing::Open => ByteString::from_static(frame::OPEN),
+        Outgoing::Heartbeat => ByteString::from_static(frame::HEARTBEAT),
+        Outgoing::Messages(batch) => frame::messages(&batch),
+        Outgoing::Close(f) => f,
+    }
 }
 
 /// Joins chunks into one buffer (for answers that are not streamed).
