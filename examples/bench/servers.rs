@@ -1,0 +1,419 @@
+//! The servers under test (run by this same binary as `bench __serve KIND PORT`,
+//! or by Node for sockjs-node), how they are started and stopped, and what
+//! `/proc` says about them.
+
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use actix_sockjs::{Group, Message, MessageStream, Session, SockJs};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+/// Sessions between polls must outlive the longest phase that parks them.
+const DISCONNECT_DELAY: Duration = Duration::from_secs(120);
+
+/// The servers compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Plain actix-ws echo: the floor, WebSocket only, no SockJS framing.
+    Floor,
+    /// actix-sockjs.
+    SockJs,
+    /// sockjs-node 0.3.24.
+    Node,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Floor => "actix-ws (floor)",
+            Kind::SockJs => "actix-sockjs",
+            Kind::Node => "sockjs-node 0.3.24",
+        }
+    }
+
+    pub fn arg(self) -> &'static str {
+        match self {
+            Kind::Floor => "floor",
+            Kind::SockJs => "sockjs",
+            Kind::Node => "node",
+        }
+    }
+}
+
+// ---------------------------------------------------------------- serving
+
+/// `bench __serve floor|sockjs PORT`: one actix worker on 127.0.0.1. Exits
+/// when its standard input closes (the bench tool went away).
+pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
+    std::thread::spawn(|| {
+        let mut sink = [0u8; 64];
+        let mut stdin = std::io::stdin();
+        while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+        std::process::exit(0);
+    });
+    let kind = kind.to_owned();
+    // Node's http server sets TCP_NODELAY; actix-web keeps the OS default
+    // (Nagle on) unless told. BENCH_NODELAY=0 shows the difference.
+    let nodelay = std::env::var("BENCH_NODELAY").map_or(true, |v| v != "0");
+    actix_web::rt::System::new().block_on(async move {
+        let server = match kind.as_str() {
+            "floor" => HttpServer::new(|| App::new().route("/echo", web::get().to(floor_echo)))
+                .workers(1)
+                .tcp_nodelay(nodelay)
+                .backlog(4096)
+                .max_connections(200_000)
+                .bind(("127.0.0.1", port))?
+                .run(),
+            "sockjs" => {
+                let echo = SockJs::new(sockjs_echo)
+                    .disconnect_delay(DISCONNECT_DELAY)
+                    .max_sessions(200_000);
+                let room = Group::new();
+                let broadcast = SockJs::new(move |s, m| sockjs_broadcast(room.clone(), s, m))
+                    .disconnect_delay(DISCONNECT_DELAY)
+                    .max_sessions(200_000);
+                HttpServer::new(move || {
+                    App::new()
+                        .service(echo.scope("/echo"))
+                        .service(broadcast.scope("/broadcast"))
+                })
+                .workers(1)
+                .tcp_nodelay(nodelay)
+                .backlog(4096)
+                .max_connections(200_000)
+                .h1_allow_half_closed(false)
+                .bind(("127.0.0.1", port))?
+                .run()
+            }
+            other => {
+                return Err(std::io::Error::other(format!("unknown server {other:?}")));
+            }
+        };
+        server.await
+    })
+}
+
+/// The floor: what actix-web + actix-ws do with no SockJS layer.
+async fn floor_echo(
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (response, mut session, mut stream) = actix_ws::handle(&req, body)?;
+    actix_web::rt::spawn(async move {
+        while let Some(Ok(msg)) = stream.recv().await {
+            let ok = match msg {
+                actix_ws::Message::Text(text) => session.text(text).await.is_ok(),
+                actix_ws::Message::Ping(p) => session.pong(&p).await.is_ok(),
+                actix_ws::Message::Close(reason) => {
+                    let _ = session.close(reason).await;
+                    return;
+                }
+                _ => true,
+            };
+            if !ok {
+                return;
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    Ok(response)
+}
+
+/// The README's echo handler.
+async fn sockjs_echo(session: Session, mut messages: MessageStream) {
+    while let Some(text) = messages.recv().await {
+        if session.send(text).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Every session joins one room; what a session sends goes to every other
+/// member, encoded once.
+async fn sockjs_broadcast(room: Group, session: Session, mut messages: MessageStream) {
+    room.join(&session);
+    while let Some(text) = messages.recv().await {
+        room.broadcast_except(&session, Message::prepared(text));
+    }
+}
+
+// ------------------------------------------------------------ sockjs-node
+
+const NODE_SERVER: &str = include_str!("sockjs-node-server.js");
+
+/// Where Node can `require('sockjs')` 0.3.24 from: `client-js/node_modules`
+/// when `npm ci` ran there, else `target/bench-node/node_modules` (installed
+/// on first use with `npm install sockjs@0.3.24`). `Err` says why not.
+pub fn find_sockjs_node(root: &Path) -> Result<PathBuf, String> {
+    if Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        return Err("node not found".into());
+    }
+    let version_at = |modules: &Path| -> Option<String> {
+        let text = std::fs::read_to_string(modules.join("sockjs/package.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json.get("version")?.as_str().map(str::to_owned)
+    };
+    let client_js = root.join("client-js/node_modules");
+    if version_at(&client_js).as_deref() == Some("0.3.24") {
+        return Ok(client_js);
+    }
+    let own = root.join("target/bench-node");
+    let modules = own.join("node_modules");
+    if version_at(&modules).as_deref() != Some("0.3.24") {
+        eprintln!("installing sockjs@0.3.24 into {}", own.display());
+        std::fs::create_dir_all(&own).map_err(|e| e.to_string())?;
+        let status = Command::new("npm")
+            .args([
+                "install",
+                "--no-save",
+                "--no-package-lock",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(&own)
+            .arg("sockjs@0.3.24")
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("npm: {e}"))?;
+        if !status.success() || version_at(&modules).as_deref() != Some("0.3.24") {
+            return Err("`npm install sockjs@0.3.24` failed".into());
+        }
+    }
+    Ok(modules)
+}
+
+// ---------------------------------------------------------- process control
+
+/// A running server, pinned to core 0. Killed when dropped.
+pub struct Server {
+    pub port: u16,
+    child: Child,
+}
+
+impl Server {
+    pub fn start(
+        kind: Kind,
+        node_modules: Option<&Path>,
+        root: &Path,
+        core: &str,
+        high_priority: bool,
+    ) -> Result<Server, String> {
+        let port = free_port()?;
+        let mut cmd = Command::new("taskset");
+        cmd.args(["-c", core]);
+        if high_priority {
+            // Ahead of whatever else runs on the machine (builds).
+            cmd.args(["nice", "-n", "-20"]);
+        }
+        // BENCH_WRAP puts a tool in front of the server, for profiling:
+        // BENCH_WRAP="valgrind --tool=massif --massif-out-file=target/massif.%p"
+        if let Ok(wrap) = std::env::var("BENCH_WRAP") {
+            cmd.args(wrap.split_whitespace());
+        }
+        match kind {
+            Kind::Node => {
+                let modules = node_modules.ok_or("sockjs-node is not available")?;
+                let dir = root.join("target/bench-node");
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let script = dir.join("server.js");
+                std::fs::write(&script, NODE_SERVER).map_err(|e| e.to_string())?;
+                cmd.arg("node")
+                    .arg(&script)
+                    .arg(port.to_string())
+                    .arg(DISCONNECT_DELAY.as_millis().to_string())
+                    .env("NODE_PATH", modules);
+            }
+            _ => {
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                cmd.arg(exe)
+                    .args(["__serve", kind.arg()])
+                    .arg(port.to_string());
+            }
+        }
+        let child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", kind.name()))?;
+        let mut server = Server { port, child };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!("{} exited at start: {status}", kind.name()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{} did not listen on {port}", kind.name()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Let start-up work (JIT, lazy statics) finish before any baseline.
+        std::thread::sleep(Duration::from_millis(300));
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn cpu_ticks(&self) -> u64 {
+        cpu_ticks(&format!("/proc/{}/stat", self.pid())).unwrap_or(0)
+    }
+
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.pid()).unwrap_or(0)
+    }
+
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Closing its stdin makes the server exit by itself (so a profiler
+        // in front of it writes its output); a server still there after a
+        // while is killed.
+        drop(self.child.stdin.take());
+        let patience = if std::env::var_os("BENCH_WRAP").is_some() {
+            Duration::from_secs(60)
+        } else {
+            Duration::from_secs(2)
+        };
+        let deadline = Instant::now() + patience;
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `perf record` on a server while a phase is measured (`--perf`), on the
+/// generator's core so the server's is left alone.
+pub struct Perf {
+    child: Child,
+}
+
+impl Perf {
+    pub fn start(pid: u32, out: &Path, core: &str) -> Option<Perf> {
+        // BENCH_PERF replaces the perf arguments, e.g.
+        // BENCH_PERF="stat -e syscalls:sys_enter_sendto" (-p and -o follow).
+        let args: Vec<String> = match std::env::var("BENCH_PERF") {
+            Ok(a) => a.split_whitespace().map(str::to_owned).collect(),
+            Err(_) => "record -q -e cpu-clock -F 499 --call-graph dwarf,8192"
+                .split(' ')
+                .map(str::to_owned)
+                .collect(),
+        };
+        let child = Command::new("taskset")
+            .args(["-c", core, "perf"])
+            .args(args)
+            .arg("-p")
+            .arg(pid.to_string())
+            .arg("-o")
+            .arg(out)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| eprintln!("perf: {e}"))
+            .ok()?;
+        std::thread::sleep(Duration::from_millis(200));
+        Some(Perf { child })
+    }
+
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Perf {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
+    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+// ------------------------------------------------------------------ /proc
+
+/// utime + stime (all threads) of a process, in clock ticks.
+pub fn cpu_ticks(stat_path: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(stat_path).ok()?;
+    let after = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command: state is field 3, utime field 14, stime field 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Busy ticks of each CPU in task context: user, nice, system and steal
+/// (interrupt time is the network stack's, not another process's).
+pub fn cpu_busy() -> Vec<u64> {
+    let Ok(text) = std::fs::read_to_string("/proc/stat") else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .map(|l| {
+            let v: Vec<u64> = l
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|f| f.parse().ok())
+                .collect();
+            // user nice system idle iowait irq softirq steal
+            [0, 1, 2, 7].iter().filter_map(|&i| v.get(i)).sum()
+        })
+        .collect()
+}
+
+pub fn clock_ticks_per_sec() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// The soft limit on open files.
+pub fn open_files_limit() -> Option<u64> {
+    let f = std::fs::File::open("/proc/self/limits").ok()?;
+    std::io::BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+}
