@@ -17,5 +17,5 @@ pub use config::{AllowedOrigins, Overflow};
 pub use error::{CloseReason, TrySendError};
 pub use message::Message;
 pub use service::SockJs;
-pub use session::{MessageStream, RequestInfo, Session};
+pub use session::{Headers, MessageStream, RequestInfo, Session};
 pub use transport::Transport;

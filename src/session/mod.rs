@@ -15,7 +15,7 @@ use futures_core::Stream;
 use tokio::sync::{mpsc, Notify, Semaphore};
 
 pub(crate) use registry::{Key, Registry};
-pub use request::RequestInfo;
+pub use request::{Headers, RequestInfo};
 pub(crate) use state::Batch;
 use state::{Attach, Limits, Next, Push, State};
 

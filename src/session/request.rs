@@ -1,6 +1,11 @@
 use std::net::SocketAddr;
 
-use actix_web::{cookie::Cookie, http::header::HeaderMap, HttpRequest};
+use actix_web::{
+    cookie::Cookie,
+    http::header::{HeaderName, HeaderValue},
+    HttpRequest,
+};
+use bytes::BytesMut;
 
 /// What the request that opened a session carried, kept for the session's
 /// life: headers, peer address, path, query string and cookies.
@@ -18,7 +23,7 @@ use actix_web::{cookie::Cookie, http::header::HeaderMap, HttpRequest};
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestInfo {
-    headers: HeaderMap,
+    headers: Headers,
     peer_addr: Option<SocketAddr>,
     path: Box<str>,
     query: Box<str>,
@@ -27,7 +32,7 @@ pub struct RequestInfo {
 impl RequestInfo {
     pub(crate) fn from_request(req: &HttpRequest) -> Self {
         RequestInfo {
-            headers: req.headers().clone(),
+            headers: Headers::copy(req),
             peer_addr: req.peer_addr(),
             path: req.path().into(),
             query: req.query_string().into(),
@@ -35,7 +40,7 @@ impl RequestInfo {
     }
 
     /// The request headers.
-    pub fn headers(&self) -> &HeaderMap {
+    pub fn headers(&self) -> &Headers {
         &self.headers
     }
 
@@ -66,11 +71,82 @@ impl RequestInfo {
     /// The value of a cookie sent with the request.
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.headers
-            .get_all(actix_web::http::header::COOKIE)
+            .get_all("cookie")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| Cookie::parse(pair.trim()).ok())
             .find(|c| c.name() == name)
             .map(|c| c.value().to_owned())
+    }
+}
+
+/// The opening request's headers, copied compactly: the values share one
+/// buffer of their own, so a session does not keep the connection's read
+/// buffer (8 KiB) or a hash table alive for its whole life.
+///
+/// ```no_run
+/// # fn f(session: actix_sockjs::Session) {
+/// let headers = session.request().headers();
+/// let agent = headers.get("User-Agent").and_then(|v| v.to_str().ok());
+/// for (name, value) in headers.iter() {
+///     println!("{name}: {value:?}");
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Headers(Box<[(HeaderName, HeaderValue)]>);
+
+impl Headers {
+    fn copy(req: &HttpRequest) -> Self {
+        let map = req.headers();
+        let mut values = BytesMut::with_capacity(map.iter().map(|(_, v)| v.len()).sum());
+        for (_, v) in map.iter() {
+            values.extend_from_slice(v.as_bytes());
+        }
+        let values = values.freeze();
+        let mut at = 0;
+        let pairs = map
+            .iter()
+            .filter_map(|(name, v)| {
+                let slice = values.slice(at..at + v.len());
+                at += v.len();
+                // Copied from a valid value, so this does not fail.
+                HeaderValue::from_maybe_shared(slice)
+                    .ok()
+                    .map(|value| (name.clone(), value))
+            })
+            .collect();
+        Headers(pairs)
+    }
+
+    /// The first value of the header `name` (any case).
+    pub fn get(&self, name: &str) -> Option<&HeaderValue> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Every value of the header `name` (any case), in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderValue> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Every header, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.0.iter().map(|(n, v)| (n, v))
+    }
+
+    /// Number of header lines.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True without headers.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
