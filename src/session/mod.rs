@@ -12,12 +12,13 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_core::Stream;
-use tokio::sync::{mpsc, Notify, Semaphore};
+use futures_util::task::AtomicWaker;
+use tokio::sync::Notify;
 
 pub(crate) use registry::{Key, Registry};
 pub use request::{Headers, RequestInfo};
 pub(crate) use state::Batch;
-use state::{Attach, Limits, Next, Push, State};
+use state::{Attach, InPush, Limits, Next, Push, State};
 
 use crate::config::{Config, Overflow};
 use crate::error::{CloseReason, TrySendError};
@@ -39,9 +40,12 @@ pub(crate) struct Inner {
     room: Notify,
     /// Wakes everyone watching the session's life: detach, close.
     changed: Notify,
-    /// Bytes of inbound messages the handler has room for.
-    inbound_room: Arc<Semaphore>,
-    inbound_bytes: usize,
+    /// Bounds of the handler's inbound queue.
+    inbound_limits: Limits,
+    /// Wakes the handler's [`MessageStream`] (its single reader).
+    inbound_ready: AtomicWaker,
+    /// Wakes client sends waiting for room in the inbound queue.
+    inbound_room: Notify,
     /// Run once when the session closes (group membership clean-up).
     on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
@@ -54,9 +58,6 @@ impl Inner {
         request: RequestInfo,
         config: &Config,
     ) -> (Arc<Inner>, MessageStream) {
-        let (tx, rx) = mpsc::channel(config.inbound_messages.max(1));
-        let inbound_bytes = config.inbound_bytes.clamp(1, u32::MAX as usize);
-        let inbound_room = Arc::new(Semaphore::new(inbound_bytes));
         let inner = Arc::new(Inner {
             key,
             id: id.into(),
@@ -67,18 +68,20 @@ impl Inner {
                 bytes: config.queue_bytes,
             },
             overflow: config.overflow,
-            state: Mutex::new(State::new(tx, Instant::now())),
+            state: Mutex::new(State::new(Instant::now())),
             wake_receiver: Notify::new(),
             room: Notify::new(),
             changed: Notify::new(),
-            inbound_room: inbound_room.clone(),
-            inbound_bytes,
+            inbound_limits: Limits {
+                messages: config.inbound_messages.max(1),
+                bytes: config.inbound_bytes,
+            },
+            inbound_ready: AtomicWaker::new(),
+            inbound_room: Notify::new(),
             on_close: Mutex::new(Vec::new()),
         });
         let stream = MessageStream {
-            rx,
-            room: inbound_room,
-            max_cost: inbound_bytes,
+            inner: inner.clone(),
         };
         (inner, stream)
     }
@@ -103,6 +106,8 @@ impl Inner {
         self.wake_receiver.notify_one();
         self.room.notify_waiters();
         self.changed.notify_waiters();
+        self.inbound_ready.wake();
+        self.inbound_room.notify_waiters();
         let hooks = std::mem::take(&mut *self.on_close.lock().unwrap_or_else(|e| e.into_inner()));
         for hook in hooks {
             hook();
@@ -148,19 +153,26 @@ impl Inner {
         }
     }
 
-    /// Hands inbound messages to the handler (see [`Inbox::deliver`]).
+    /// Hands messages from the client to the handler, waiting while its
+    /// queue is full (by count or bytes). Messages for a closed session, or
+    /// one whose handler dropped its stream, are discarded.
     pub(crate) async fn deliver(&self, messages: Vec<String>) {
-        self.inbox().deliver(messages).await
-    }
-
-    /// The way to the handler's message stream, for a transport that
-    /// delivers many messages (a WebSocket): taken once, not per message.
-    /// It holds the stream open; drop it when the connection ends.
-    pub(crate) fn inbox(&self) -> Inbox {
-        Inbox {
-            tx: self.lock().inbox(),
-            room: self.inbound_room.clone(),
-            max_cost: self.inbound_bytes,
+        for mut m in messages {
+            loop {
+                let room = self.inbound_room.notified();
+                tokio::pin!(room);
+                room.as_mut().enable();
+                let pushed = self.lock().push_inbound(m, self.inbound_limits);
+                match pushed {
+                    InPush::Queued => {
+                        self.inbound_ready.wake();
+                        break;
+                    }
+                    InPush::Discard => return,
+                    InPush::Full(back) => m = back,
+                }
+                room.await;
+            }
         }
     }
 
@@ -190,34 +202,6 @@ impl Inner {
     /// (a receiver attached or left, or it closed).
     pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
         self.changed.notified()
-    }
-}
-
-/// Delivers inbound messages to the handler's [`MessageStream`].
-pub(crate) struct Inbox {
-    tx: Option<mpsc::Sender<String>>,
-    room: Arc<Semaphore>,
-    max_cost: usize,
-}
-
-impl Inbox {
-    /// Hands messages to the handler, waiting while its queue is full (by
-    /// count or bytes). Messages for a closed session, or one whose handler
-    /// dropped its stream, are discarded.
-    pub(crate) async fn deliver(&self, messages: Vec<String>) {
-        let Some(tx) = &self.tx else {
-            return;
-        };
-        for m in messages {
-            let cost = inbound_cost(&m, self.max_cost);
-            match self.room.acquire_many(cost).await {
-                Ok(permit) => permit.forget(),
-                Err(_) => return,
-            }
-            if tx.send(m).await.is_err() {
-                return;
-            }
-        }
     }
 }
 
@@ -490,18 +474,16 @@ impl Session {
 ///     }
 /// }
 /// ```
-#[derive(Debug)]
 pub struct MessageStream {
-    rx: mpsc::Receiver<String>,
-    /// Bytes of room for inbound messages, given back as they are read.
-    room: Arc<Semaphore>,
-    max_cost: usize,
+    inner: Arc<Inner>,
 }
 
-/// Permits one inbound message takes: its length, at least 1, at most the
-/// whole bound (so a single large message can always pass).
-fn inbound_cost(m: &str, max: usize) -> u32 {
-    m.len().clamp(1, max) as u32
+impl fmt::Debug for MessageStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageStream")
+            .field("session", &self.inner.id())
+            .finish()
+    }
 }
 
 impl MessageStream {
@@ -514,12 +496,19 @@ impl MessageStream {
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<String>> {
-        let m = std::task::ready!(self.rx.poll_recv(cx));
-        if let Some(m) = &m {
-            self.room
-                .add_permits(inbound_cost(m, self.max_cost) as usize);
+        // Register first, then look: a message queued in between still wakes us.
+        self.inner.inbound_ready.register(cx.waker());
+        let popped = self.inner.lock().pop_inbound();
+        match popped {
+            Ok(Some((m, deliverer_waiting))) => {
+                if deliverer_waiting {
+                    self.inner.inbound_room.notify_waiters();
+                }
+                Poll::Ready(Some(m))
+            }
+            Ok(None) => Poll::Pending,
+            Err(()) => Poll::Ready(None),
         }
-        Poll::Ready(m)
     }
 }
 
@@ -532,8 +521,10 @@ impl Stream for MessageStream {
 }
 
 impl Drop for MessageStream {
-    /// Nobody reads any more: senders waiting for room give up.
+    /// Nobody reads any more: what was queued is dropped, and client sends
+    /// waiting for room give up.
     fn drop(&mut self) {
-        self.room.close();
+        self.inner.lock().reader_gone();
+        self.inner.inbound_room.notify_waiters();
     }
 }

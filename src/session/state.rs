@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytestring::ByteString;
-use tokio::sync::mpsc;
 
 use crate::error::CloseReason;
 use crate::message::Message;
@@ -26,6 +25,16 @@ pub(crate) enum Push {
     Queued,
     Full(Message),
     Closed(Message),
+}
+
+/// Result of [`State::push_inbound`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum InPush {
+    Queued,
+    /// The handler's queue is at its bound: wait and offer it again.
+    Full(String),
+    /// The session is closed or the handler dropped its stream.
+    Discard,
 }
 
 /// Result of [`State::attach`].
@@ -96,13 +105,18 @@ pub(crate) struct State {
     detached_at: Option<Instant>,
     /// A sender found the queue full and waits for room.
     sender_waiting: bool,
-    /// Delivers inbound messages to the handler; dropped on close so the
-    /// handler's stream ends after what was already received.
-    inbox: Option<mpsc::Sender<String>>,
+    /// Received from the client, not yet read by the handler. After a
+    /// close the handler still reads what is here, then its stream ends.
+    inbound: VecDeque<String>,
+    inbound_bytes: usize,
+    /// A client send found `inbound` full and waits for the handler.
+    deliverer_waiting: bool,
+    /// The handler dropped its stream: inbound messages are discarded.
+    reader_gone: bool,
 }
 
 impl State {
-    pub fn new(inbox: mpsc::Sender<String>, now: Instant) -> Self {
+    pub fn new(now: Instant) -> Self {
         State {
             opened: false,
             reason: None,
@@ -113,7 +127,10 @@ impl State {
             next_receiver: 0,
             detached_at: Some(now),
             sender_waiting: false,
-            inbox: Some(inbox),
+            inbound: VecDeque::new(),
+            inbound_bytes: 0,
+            deliverer_waiting: false,
+            reader_gone: false,
         }
     }
 
@@ -125,8 +142,44 @@ impl State {
         (self.queue.len(), self.queued_bytes)
     }
 
-    pub fn inbox(&self) -> Option<mpsc::Sender<String>> {
-        self.inbox.clone()
+    /// Queues a message from the client for the handler. An empty queue
+    /// always takes one message, whatever its size.
+    pub fn push_inbound(&mut self, msg: String, limits: Limits) -> InPush {
+        if self.reason.is_some() || self.reader_gone {
+            return InPush::Discard;
+        }
+        if !self.inbound.is_empty()
+            && (self.inbound.len() >= limits.messages
+                || self.inbound_bytes + msg.len() > limits.bytes)
+        {
+            self.deliverer_waiting = true;
+            return InPush::Full(msg);
+        }
+        self.inbound_bytes += msg.len();
+        self.inbound.push_back(msg);
+        InPush::Queued
+    }
+
+    /// The handler's next message: `Ok(Some)`, `Ok(None)` when there is
+    /// none yet, `Err(())` when the stream has ended (closed and drained).
+    /// The bool says a client send waits for the room this leaves.
+    #[allow(clippy::result_unit_err)]
+    pub fn pop_inbound(&mut self) -> Result<Option<(String, bool)>, ()> {
+        match self.inbound.pop_front() {
+            Some(m) => {
+                self.inbound_bytes -= m.len();
+                Ok(Some((m, std::mem::take(&mut self.deliverer_waiting))))
+            }
+            None if self.reason.is_some() => Err(()),
+            None => Ok(None),
+        }
+    }
+
+    /// The handler dropped its stream.
+    pub fn reader_gone(&mut self) {
+        self.reader_gone = true;
+        self.inbound.clear();
+        self.inbound_bytes = 0;
     }
 
     /// Queues a message. An empty queue always takes one message, whatever
@@ -212,7 +265,6 @@ impl State {
             self.queued_bytes = 0;
         }
         self.reason = Some(reason);
-        self.inbox = None;
         true
     }
 
@@ -237,10 +289,9 @@ mod tests {
         bytes: 10,
     };
 
-    fn state() -> (State, Instant, mpsc::Receiver<String>) {
-        let (tx, rx) = mpsc::channel(4);
+    fn state() -> (State, Instant) {
         let now = Instant::now();
-        (State::new(tx, now), now, rx)
+        (State::new(now), now)
     }
 
     fn texts(next: Next) -> Vec<String> {
@@ -252,7 +303,7 @@ mod tests {
 
     #[test]
     fn open_frame_comes_first_then_queued_messages() {
-        let (mut s, _, _rx) = state();
+        let (mut s, _) = state();
         assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
         assert_eq!(s.attach(), Attach::Attached(1));
         assert_eq!(s.next(), Next::Open);
@@ -262,7 +313,7 @@ mod tests {
 
     #[test]
     fn one_receiver_at_a_time() {
-        let (mut s, now, _rx) = state();
+        let (mut s, now) = state();
         assert_eq!(s.attach(), Attach::Attached(1));
         assert_eq!(s.attach(), Attach::Busy);
         assert!(!s.detach(1, true, now));
@@ -274,7 +325,7 @@ mod tests {
 
     #[test]
     fn queue_bounds_by_count_and_bytes() {
-        let (mut s, _, _rx) = state();
+        let (mut s, _) = state();
         assert_eq!(
             s.push("12345678901234".into(), LIMITS),
             Push::Queued,
@@ -301,7 +352,7 @@ mod tests {
 
     #[test]
     fn application_close_flushes_queue_first() {
-        let (mut s, _, _rx) = state();
+        let (mut s, _) = state();
         s.attach();
         assert_eq!(s.next(), Next::Open);
         s.push("bye".into(), LIMITS);
@@ -315,12 +366,42 @@ mod tests {
         assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
         // A closed session keeps answering its close frame.
         assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
-        assert!(s.inbox().is_none());
+        assert_eq!(s.push_inbound("late".into(), LIMITS), InPush::Discard);
+    }
+
+    #[test]
+    fn inbound_is_bounded_and_drains_after_close() {
+        let (mut s, _) = state();
+        assert_eq!(s.push_inbound("12345678".into(), LIMITS), InPush::Queued);
+        assert_eq!(
+            s.push_inbound("123".into(), LIMITS),
+            InPush::Full("123".into())
+        );
+        assert_eq!(s.pop_inbound(), Ok(Some(("12345678".into(), true))));
+        assert_eq!(s.pop_inbound(), Ok(None));
+        assert_eq!(s.push_inbound("a".into(), LIMITS), InPush::Queued);
+        s.close(CloseReason::Timeout);
+        assert_eq!(s.push_inbound("b".into(), LIMITS), InPush::Discard);
+        assert_eq!(
+            s.pop_inbound(),
+            Ok(Some(("a".into(), false))),
+            "read after close"
+        );
+        assert_eq!(s.pop_inbound(), Err(()), "then the stream ends");
+    }
+
+    #[test]
+    fn a_dropped_reader_discards() {
+        let (mut s, _) = state();
+        s.push_inbound("a".into(), LIMITS);
+        s.reader_gone();
+        assert_eq!(s.push_inbound("b".into(), LIMITS), InPush::Discard);
+        assert_eq!(s.pop_inbound(), Ok(None));
     }
 
     #[test]
     fn closed_before_the_first_poll_still_opens() {
-        let (mut s, _, _rx) = state();
+        let (mut s, _) = state();
         s.close(CloseReason::Server {
             code: 3000,
             reason: "Go away!".into(),
@@ -332,7 +413,7 @@ mod tests {
 
     #[test]
     fn aborted_receiver_interrupts_and_drops_queue() {
-        let (mut s, now, _rx) = state();
+        let (mut s, now) = state();
         let Attach::Attached(id) = s.attach() else {
             panic!()
         };
@@ -349,7 +430,7 @@ mod tests {
 
     #[test]
     fn expiry_counts_from_the_last_detach() {
-        let (mut s, t0, _rx) = state();
+        let (mut s, t0) = state();
         let delay = Duration::from_secs(5);
         assert_eq!(s.deadline(delay), Some(t0 + delay));
         let Attach::Attached(id) = s.attach() else {

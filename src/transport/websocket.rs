@@ -136,7 +136,6 @@ pub(crate) async fn pump<S, I>(
 
     // How the socket closes when the client broke the protocol.
     let mut invalid: Option<(u16, &'static str)> = None;
-    let inbox = inner.inbox();
     let reader = async {
         while let Some(event) = input.next().await {
             match event {
@@ -153,7 +152,7 @@ pub(crate) async fn pump<S, I>(
                             }
                         }
                     };
-                    inbox.deliver(messages).await;
+                    inner.deliver(messages).await;
                 }
                 WsIn::Ping(p) => {
                     if !p.is_empty() && !control.pong(&p).await {
@@ -186,8 +185,6 @@ pub(crate) async fn pump<S, I>(
             future::Either::Right((reason, _)) => reason,
         }
     };
-    // The handler's stream may end now.
-    drop(inbox);
     attachment.complete();
     drop(attachment);
     if let Some(reason) = ended {
