@@ -28,7 +28,8 @@ use crate::transport::Transport;
 /// Shared innards of one session.
 pub(crate) struct Inner {
     pub key: Key,
-    id: Box<str>,
+    /// Shared with the registry key for HTTP sessions: stored once.
+    id: Arc<str>,
     transport: Transport,
     request: RequestInfo,
     limits: Limits,
@@ -58,9 +59,13 @@ impl Inner {
         request: RequestInfo,
         config: &Config,
     ) -> (Arc<Inner>, MessageStream) {
+        let id: Arc<str> = match &key {
+            Key::Named(shared) => shared.clone(),
+            Key::Anonymous(_) => id.into(),
+        };
         let inner = Arc::new(Inner {
             key,
-            id: id.into(),
+            id,
             transport,
             request,
             limits: Limits {

@@ -27,6 +27,19 @@ pub(crate) enum Push {
     Closed(Message),
 }
 
+/// The close frame's code and reason for why a session closed.
+fn close_parts(reason: &CloseReason) -> (u16, &str) {
+    match reason {
+        CloseReason::Server { code, reason } | CloseReason::Client { code, reason } => {
+            (*code, reason.as_str())
+        }
+        CloseReason::Interrupted => (1002, "Connection interrupted"),
+        CloseReason::Timeout => (1000, "Session timed out"),
+        CloseReason::Overflow => (1008, "Send queue full"),
+        CloseReason::ProtocolError => (1002, "Protocol error"),
+    }
+}
+
 /// Result of [`State::push_inbound`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum InPush {
@@ -96,7 +109,6 @@ pub(crate) struct State {
     /// Set once, when the session closes; receivers then get the close
     /// frame (after any messages the application queued before closing).
     reason: Option<CloseReason>,
-    close_frame: Option<ByteString>,
     queue: VecDeque<Message>,
     queued_bytes: usize,
     receiver: Option<u64>,
@@ -120,7 +132,6 @@ impl State {
         State {
             opened: false,
             reason: None,
-            close_frame: None,
             queue: VecDeque::new(),
             queued_bytes: 0,
             receiver: None,
@@ -225,8 +236,12 @@ impl State {
             self.queued_bytes = 0;
             return Next::Messages(batch, std::mem::take(&mut self.sender_waiting));
         }
-        match &self.close_frame {
-            Some(f) => Next::Close(f.clone()),
+        match &self.reason {
+            // Built when asked: only polls of a closed session need it.
+            Some(reason) => {
+                let (code, text) = close_parts(reason);
+                Next::Close(frame::close(code, text))
+            }
             None => Next::Wait,
         }
     }
@@ -250,16 +265,6 @@ impl State {
         if self.reason.is_some() {
             return false;
         }
-        let (code, text) = match &reason {
-            CloseReason::Server { code, reason } | CloseReason::Client { code, reason } => {
-                (*code, reason.as_str())
-            }
-            CloseReason::Interrupted => (1002, "Connection interrupted"),
-            CloseReason::Timeout => (1000, "Session timed out"),
-            CloseReason::Overflow => (1008, "Send queue full"),
-            CloseReason::ProtocolError => (1002, "Protocol error"),
-        };
-        self.close_frame = Some(frame::close(code, text));
         if !matches!(reason, CloseReason::Server { .. }) {
             self.queue.clear();
             self.queued_bytes = 0;
