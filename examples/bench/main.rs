@@ -99,7 +99,8 @@ impl Opts {
             },
             idle_sessions: if quick { 2000 } else { 10_000 },
         };
-        let mut it = args.iter().skip(1);
+        // args[0] is the program name.
+        let mut it = args.get(1..).unwrap_or_default().iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
             match a.as_str() {

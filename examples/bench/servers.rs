@@ -387,9 +387,9 @@ pub fn cpu_busy() -> Vec<u64> {
     text.lines()
         .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
         .map(|l| {
+            // The first field is the `cpuN` label.
             let v: Vec<u64> = l
                 .split_whitespace()
-                .skip(1)
                 .filter_map(|f| f.parse().ok())
                 .collect();
             // user nice system idle iowait irq softirq steal
