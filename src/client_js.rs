@@ -45,23 +45,11 @@ pub fn module(path: &str) -> Resource {
 }
 
 fn asset(path: &str, body: &'static [u8]) -> Resource {
-    use md5::Digest;
-    let digest = md5::Md5::digest(body);
-    let etag: String = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = crate::cache::etag(body);
     web::resource(path).route(web::get().to(move |req: HttpRequest| {
         let etag = etag.clone();
         async move {
-            let fresh = req
-                .headers()
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+            let fresh = crate::cache::not_modified(&req, &etag);
             let mut b = if fresh {
                 HttpResponse::NotModified()
             } else {

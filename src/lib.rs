@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod broadcast;
+mod cache;
 pub mod client_js;
 pub mod config;
 mod error;

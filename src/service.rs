@@ -299,7 +299,7 @@ impl SockJs {
     pub fn inbound_limit(mut self, messages: usize, bytes: usize) -> Self {
         let c = self.config_mut();
         c.inbound_messages = messages.max(1);
-        c.inbound_bytes = bytes.clamp(1, u32::MAX as usize);
+        c.inbound_bytes = bytes;
         self
     }
 
@@ -376,18 +376,9 @@ impl Iframe {
         let body = format!(
             "<!DOCTYPE html>\n<html>\n<head>\n  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n  <script>\n    document.domain = document.domain;\n    _sockjs_onload = function(){{SockJS.bootstrap_iframe();}};\n  </script>\n  <script src=\"{url}\"></script>\n</head>\n<body>\n  <h2>Don't panic!</h2>\n  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>\n</body>\n</html>"
         );
-        use md5::Digest;
-        let digest = md5::Md5::digest(body.as_bytes());
-        let etag = format!(
-            "\"{}\"",
-            digest
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
         Iframe {
+            etag: crate::cache::etag(body.as_bytes()),
             body: body.into(),
-            etag,
         }
     }
 }
@@ -653,15 +644,7 @@ fn info(service: &ServiceInner, req: &HttpRequest) -> HttpResponse {
 
 fn iframe(service: &ServiceInner, req: &HttpRequest) -> HttpResponse {
     let page = &service.iframe;
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == page.etag || t.trim() == "*")
-        });
-    if matches {
+    if crate::cache::not_modified(req, &page.etag) {
         return HttpResponse::NotModified().finish();
     }
     let mut b = HttpResponse::Ok();
@@ -673,11 +656,7 @@ fn iframe(service: &ServiceInner, req: &HttpRequest) -> HttpResponse {
 
 /// The first query parameter `name`, percent-decoded.
 fn query_param(req: &HttpRequest, name: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-        .ok()?
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    crate::session::query_param(req.query_string(), name)
 }
 
 async fn receive_route(

@@ -16,6 +16,7 @@ use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
 
 pub(crate) use registry::{Key, Registry};
+pub(crate) use request::query_param;
 pub use request::{Headers, RequestInfo};
 pub(crate) use state::Batch;
 use state::{Attach, InPush, Limits, Next, Push, State};

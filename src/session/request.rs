@@ -61,11 +61,7 @@ impl RequestInfo {
 
     /// The first value of a query parameter, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        serde_urlencoded::from_str::<Vec<(String, String)>>(&self.query)
-            .ok()?
-            .into_iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v)
+        query_param(&self.query, name)
     }
 
     /// The value of a cookie sent with the request.
@@ -78,6 +74,15 @@ impl RequestInfo {
             .find(|c| c.name() == name)
             .map(|c| c.value().to_owned())
     }
+}
+
+/// The first value of `name` in a raw query string, percent-decoded.
+pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// The opening request's headers, copied compactly: the values share one
