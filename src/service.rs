@@ -686,15 +686,17 @@ async fn receive_route(
     b.content_type(HeaderValue::from_static(framing.content_type()));
     jsessionid(&mut b, service, req);
     match inner.attach() {
-        // A poll that finds a frame ready answers it at once, with a sized
-        // body: no streaming machinery, no chunked encoding.
-        Some(mut attachment) if !framing.streaming() => match attachment.try_next() {
-            Some(out) => {
-                attachment.complete();
-                drop(attachment);
-                b.body(framing.wrap(&http_transport::frame_of(out)))
+        Some(mut attachment) => {
+            // A poll that finds a frame ready answers it at once, with a
+            // sized body: no streaming machinery, no chunked encoding.
+            if !framing.streaming() {
+                if let Some(out) = attachment.try_next() {
+                    attachment.complete();
+                    drop(attachment);
+                    return b.body(framing.wrap(&http_transport::frame_of(out)));
+                }
             }
-            None => streaming(
+            streaming(
                 req,
                 b,
                 http_transport::receiver_body(
@@ -703,18 +705,8 @@ async fn receive_route(
                     service.config.heartbeat,
                     service.config.response_limit,
                 ),
-            ),
-        },
-        Some(attachment) => streaming(
-            req,
-            b,
-            http_transport::receiver_body(
-                attachment,
-                framing,
-                service.config.heartbeat,
-                service.config.response_limit,
-            ),
-        ),
+            )
+        }
         None => {
             let chunks = framing.one_frame(r#"c[2010,"Another connection still open"]"#);
             if framing.streaming() {

@@ -163,22 +163,38 @@ impl Inner {
     /// queue is full (by count or bytes). Messages for a closed session, or
     /// one whose handler dropped its stream, are discarded.
     pub(crate) async fn deliver(&self, messages: Vec<String>) {
-        for mut m in messages {
+        for m in messages {
+            // Fast path: room in the queue, no waiter set up.
+            let mut m = match self.push_inbound(m) {
+                Ok(true) => continue,
+                Ok(false) => return,
+                Err(back) => back,
+            };
             loop {
                 let room = self.inbound_room.notified();
                 tokio::pin!(room);
                 room.as_mut().enable();
-                let pushed = self.lock().push_inbound(m, self.inbound_limits);
-                match pushed {
-                    InPush::Queued => {
-                        self.inbound_ready.wake();
-                        break;
-                    }
-                    InPush::Discard => return,
-                    InPush::Full(back) => m = back,
+                match self.push_inbound(m) {
+                    Ok(true) => break,
+                    Ok(false) => return,
+                    Err(back) => m = back,
                 }
                 room.await;
             }
+        }
+    }
+
+    /// Queues one inbound message: `Ok(true)` queued, `Ok(false)`
+    /// discarded (closed, or nobody reads), `Err` handed back when full.
+    fn push_inbound(&self, m: String) -> Result<bool, String> {
+        let pushed = self.lock().push_inbound(m, self.inbound_limits);
+        match pushed {
+            InPush::Queued => {
+                self.inbound_ready.wake();
+                Ok(true)
+            }
+            InPush::Discard => Ok(false),
+            InPush::Full(back) => Err(back),
         }
     }
 
