@@ -708,12 +708,15 @@ async fn receive_route(
             )
         }
         None => {
-            let chunks = framing.one_frame(r#"c[2010,"Another connection still open"]"#);
+            let busy = r#"c[2010,"Another connection still open"]"#;
             if framing.streaming() {
-                let chunks = chunks.into_iter().map(Ok::<_, std::convert::Infallible>);
+                let chunks = framing
+                    .one_frame(busy)
+                    .into_iter()
+                    .map(Ok::<_, std::convert::Infallible>);
                 streaming(req, b, futures_util::stream::iter(chunks))
             } else {
-                b.body(http_transport::concat(chunks))
+                b.body(framing.wrap(busy))
             }
         }
     }

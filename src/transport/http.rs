@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::stream;
@@ -188,20 +188,6 @@ pub(crate) fn frame_of(out: Outgoing) -> ByteString {
         Outgoing::Heartbeat => ByteString::from_static(frame::HEARTBEAT),
         Outgoing::Messages(batch) => frame::messages(&batch),
         Outgoing::Close(f) => f,
-    }
-}
-
-/// Joins chunks into one buffer (for answers that are not streamed).
-pub(crate) fn concat(chunks: Vec<Bytes>) -> Bytes {
-    match <[Bytes; 1]>::try_from(chunks) {
-        Ok([one]) => one,
-        Err(chunks) => {
-            let mut b = BytesMut::new();
-            for c in chunks {
-                b.extend_from_slice(&c);
-            }
-            b.freeze()
-        }
     }
 }
 
