@@ -330,6 +330,21 @@ impl SockJs {
         self.inner.registry.len()
     }
 
+    /// The live HTTP session the client named `id` (the second segment of
+    /// its URLs). WebSocket sessions are not found by id: the protocol lets
+    /// two sockets carry the same one.
+    ///
+    /// ```no_run
+    /// # async fn demo(sockjs: actix_sockjs::SockJs) {
+    /// if let Some(session) = sockjs.session("a1b2c3d4") {
+    ///     session.try_send("found you").ok();
+    /// }
+    /// # }
+    /// ```
+    pub fn session(&self, id: &str) -> Option<Session> {
+        self.inner.registry.get(id).map(|inner| Session { inner })
+    }
+
     /// Sends `message` to every live session of this service, encoding its
     /// frame once. Never waits: a session whose queue is full drops the
     /// message (or, under [`Overflow::Close`], is closed); the report counts
@@ -374,7 +389,7 @@ impl Iframe {
     fn new(sockjs_url: &str) -> Self {
         let url = html_escape_attr(sockjs_url);
         let body = format!(
-            "<!DOCTYPE html>\n<html>\n<head>\n  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n  <script>\n    document.domain = document.domain;\n    _sockjs_onload = function(){{SockJS.bootstrap_iframe();}};\n  </script>\n  <script src=\"{url}\"></script>\n</head>\n<body>\n  <h2>Don't panic!</h2>\n  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>\n</body>\n</html>"
+            "<!DOCTYPE html>\n<html>\n<head>\n  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n  <script src=\"{url}\"></script>\n  <script>\n    document.domain = document.domain;\n    SockJS.bootstrap_iframe();\n  </script>\n</head>\n<body>\n  <h2>Don't panic!</h2>\n  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>\n</body>\n</html>"
         );
         Iframe {
             etag: crate::cache::etag(body.as_bytes()),
@@ -687,14 +702,20 @@ async fn receive_route(
     jsessionid(&mut b, service, req);
     match inner.attach() {
         Some(mut attachment) => {
-            // A poll that finds a frame ready answers it at once, with a
-            // sized body: no streaming machinery, no chunked encoding.
+            // A poll answers one frame with a sized body, written together
+            // with the head once the frame is ready: a head sent ahead of a
+            // late body would wait for the client's delayed ACK under Nagle
+            // (actix-web's default), 40 ms per message. If the client goes
+            // away meanwhile, actix drops this future and the attachment's
+            // drop interrupts the session, as a dropped body would.
             if !framing.streaming() {
-                if let Some(out) = attachment.try_next() {
-                    attachment.complete();
-                    drop(attachment);
-                    return b.body(framing.wrap(&http_transport::frame_of(out)));
-                }
+                let out = match attachment.try_next() {
+                    Some(out) => out,
+                    None => attachment.next(service.config.heartbeat).await,
+                };
+                attachment.complete();
+                drop(attachment);
+                return b.body(framing.wrap(&http_transport::frame_of(out)));
             }
             streaming(
                 req,

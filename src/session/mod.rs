@@ -462,6 +462,21 @@ impl Session {
         self.inner.lock().reason().is_some()
     }
 
+    /// True while the client is connected: a WebSocket is open, or an HTTP
+    /// poll or stream is waiting for frames. Between two polls it is false
+    /// for a moment; the session lives on for the disconnect delay.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// if !session.is_connected() {
+    ///     println!("{} is between polls", session.id());
+    /// }
+    /// # }
+    /// ```
+    pub fn is_connected(&self) -> bool {
+        self.inner.lock().attached()
+    }
+
     /// Messages and bytes waiting in the outbound queue.
     pub fn queued(&self) -> (usize, usize) {
         self.inner.lock().queued()

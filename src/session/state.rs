@@ -149,6 +149,11 @@ impl State {
         self.reason.as_ref()
     }
 
+    /// A receiver is attached.
+    pub fn attached(&self) -> bool {
+        self.receiver.is_some()
+    }
+
     pub fn queued(&self) -> (usize, usize) {
         (self.queue.len(), self.queued_bytes)
     }

@@ -35,7 +35,7 @@ impl Framing {
 
     pub fn content_type(&self) -> &'static str {
         match self.transport {
-            Transport::EventSource => "text/event-stream; charset=UTF-8",
+            Transport::EventSource => "text/event-stream",
             Transport::HtmlFile => "text/html; charset=UTF-8",
             _ => "application/javascript; charset=UTF-8",
         }
