@@ -282,8 +282,8 @@ async fn awc_request(
         .disable_redirects()
         .timeout(TIMEOUT)
         .finish();
-    let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-    let mut req = client.request(method, url).no_decompress();
+    let verb = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = client.request(verb, url).no_decompress();
     for &(k, v) in headers {
         req = req.append_header((k, v));
     }
@@ -292,6 +292,20 @@ async fn awc_request(
         None => req.send().await,
     };
     let mut res = sent.unwrap_or_else(|e| panic!("{url}: request failed: {e}"));
+    // The suite's client refuses a body it cannot delimit: chunked, a
+    // Content-Length, or `Connection: close`, except where there is no body.
+    let status = res.status().as_u16();
+    let h = res.headers();
+    let delimited = h
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"))
+        || h.contains_key("content-length")
+        || h.get("connection")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+    assert!(
+        delimited || [101, 204, 304].contains(&status) || (method == "OPTIONS" && status == 200),
+        "{url}: a {status} answer whose body has no length, chunking or Connection: close: {h:?}"
+    );
     let body = res
         .body()
         .limit(16 << 20)
@@ -744,6 +758,33 @@ impl Ws {
         Ws {
             inner,
             closed: false,
+        }
+    }
+
+    /// Connects with `Origin: http://host:port`, as the suite's websocket-client does.
+    pub async fn connect_with_origin(url: &str) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = url.into_client_request().expect("a websocket url");
+        let origin = format!("http://{}", split_url(url).0);
+        req.headers_mut()
+            .insert("origin", origin.parse().expect("an origin header"));
+        let (inner, _) = within("websocket handshake", tokio_tungstenite::connect_async(req))
+            .await
+            .unwrap_or_else(|e| panic!("websocket connect {url}: {e}"));
+        Ws {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// After a close frame: the server ends the TCP connection (nothing more arrives).
+    pub async fn expect_connection_end(&mut self) {
+        loop {
+            match within("the connection to end", self.inner.next()).await {
+                None | Some(Err(_)) => return,
+                Some(Ok(Message::Text(t))) => panic!("a message after the close: {t:?}"),
+                Some(Ok(_)) => continue,
+            }
         }
     }
 

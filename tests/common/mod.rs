@@ -51,8 +51,15 @@ pub async fn start() -> Server {
 /// handler may run on another thread and the poll can come first; that is
 /// correct behaviour, but not what the suite asserts.
 pub fn start_with_options(options: conformance::Options) -> Server {
-    let services = conformance::services(&options);
-    serve_with_workers(1, move |cfg| conformance::configure(&services, cfg))
+    serve_services(1, conformance::services(&options))
+}
+
+/// Serves the given conformance services with `workers` workers.
+pub fn serve_services(
+    workers: usize,
+    services: Vec<(&'static str, actix_sockjs::SockJs)>,
+) -> Server {
+    serve_with_workers(workers, move |cfg| conformance::configure(&services, cfg))
 }
 
 /// Serves whatever `configure` mounts, with two workers (so polls and sends

@@ -8,7 +8,7 @@ async fn test_transport() {
     let url = session_url(&s.base);
     let mut r = get_async(&format!("{url}/eventsource"), &[]).await;
     r.assert_status(200);
-    r.verify_content_type("text/event-stream;charset=UTF-8");
+    r.verify_content_type("text/event-stream");
     r.verify_not_cached();
 
     // A newline prelude (an Opera bug), then frames as events.

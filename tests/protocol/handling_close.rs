@@ -52,6 +52,7 @@ async fn test_abort_xhr_streaming() {
     r2.expect_end().await;
 
     r1.close();
+    s.detached(&url).await;
 
     // After the abort: a fresh session, or the interrupted session's close frame.
     let mut r3 = post_async(&format!("{url}/xhr_streaming"), &[]).await;
@@ -71,13 +72,14 @@ async fn test_abort_xhr_polling() {
     let r1 = post(&format!("{url}/xhr"), &[], "").await;
     r1.assert_body("o\n");
 
-    let mut r1 = post_pending(&format!("{url}/xhr")).await;
-    crate::protocol::attached(&mut r1).await;
+    let r1 = post_pending(&format!("{url}/xhr")).await;
+    s.attached(&url).await;
 
     let r2 = post(&format!("{url}/xhr"), &[], "").await;
     r2.assert_body(ANOTHER_CONNECTION);
 
     r1.abort();
+    s.detached(&url).await;
 
     let r3 = post(&format!("{url}/xhr"), &[], "").await;
     let body = r3.text();

@@ -8,14 +8,14 @@ const BEFORE_URL: &str = r#"<!DOCTYPE html>
 <head>
   <meta http-equiv="X-UA-Compatible" content="IE=edge" />
   <meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
-  <script>
-    document.domain = document.domain;
-    _sockjs_onload = function(){SockJS.bootstrap_iframe();};
-  </script>
   <script src=""#;
 
 /// Everything of the page after `sockjs_url`.
 const AFTER_URL: &str = r#""></script>
+  <script>
+    document.domain = document.domain;
+    SockJS.bootstrap_iframe();
+  </script>
 </head>
 <body>
   <h2>Don't panic!</h2>

@@ -1,4 +1,8 @@
-//! `WebsocketHixie76`: the legacy hixie-76 (hybi-00) WebSocket protocol on `/*/*/websocket`.
+//! Checks from the older `sockjs-protocol-dev.py` that the current suite dropped, kept because
+//! clients in use still need them: WebSocket sessions over the legacy hixie-76 framing (Safari 5,
+//! iOS 5 and the WebSocket of old Android browsers; the current suite only checks its handshake,
+//! in `websocket::test_haproxy`), hybi-07/08 handshakes (Firefox 6-10, Chrome 14-15), and a
+//! `Connection` header carrying a list of tokens, as Firefox sends it.
 
 use crate::{common::client::*, suite};
 
@@ -7,7 +11,7 @@ fn socket_url(service: &str) -> String {
 }
 
 #[actix_web::test]
-async fn test_transport() {
+async fn hixie76_transport() {
     let s = suite().await;
     let (mut ws, _) = Hixie76::connect(&socket_url(&s.base)).await;
     assert_eq!(ws.recv_text().await, "o");
@@ -17,7 +21,7 @@ async fn test_transport() {
 }
 
 #[actix_web::test]
-async fn test_close() {
+async fn hixie76_close() {
     let s = suite().await;
     let (mut ws, _) = Hixie76::connect(&socket_url(&s.close)).await;
     assert_eq!(ws.recv_text().await, "o");
@@ -28,7 +32,7 @@ async fn test_close() {
 }
 
 #[actix_web::test]
-async fn test_empty_frame() {
+async fn hixie76_empty_frame() {
     let s = suite().await;
     let (mut ws, _) = Hixie76::connect(&socket_url(&s.base)).await;
     assert_eq!(ws.recv_text().await, "o");
@@ -41,7 +45,7 @@ async fn test_empty_frame() {
 }
 
 #[actix_web::test]
-async fn test_reuse_session_id() {
+async fn hixie76_reuse_session_id() {
     let s = suite().await;
     let url = socket_url(&s.base);
     let (mut ws1, _) = Hixie76::connect(&url).await;
@@ -56,7 +60,6 @@ async fn test_reuse_session_id() {
     ws1.close().await;
     ws2.close().await;
 
-    // The same session id may be used again after the previous connections closed.
     let (mut ws1, _) = Hixie76::connect(&url).await;
     assert_eq!(ws1.recv_text().await, "o");
     ws1.send(r#"["a"]"#).await;
@@ -64,54 +67,56 @@ async fn test_reuse_session_id() {
     ws1.close().await;
 }
 
-/// HAProxy forwards the -76 key only after the response head, so the server must answer the
-/// head before it has the key, then the key, then frames.
 #[actix_web::test]
-async fn test_haproxy() {
-    let s = suite().await;
-    let http_url = socket_url(&s.base);
-    let ws_url = s.ws(&http_url);
-    let origin = format!("http://{}", split_url(&http_url).0);
-
-    let mut c = RawConn::connect(&http_url).await;
-    let r = c
-        .request(
-            "GET",
-            &http_url,
-            "1.1",
-            &[
-                ("Connection", "Upgrade"),
-                ("Upgrade", "WebSocket"),
-                ("Origin", &origin),
-                ("Sec-WebSocket-Key1", HIXIE_KEY1),
-                ("Sec-WebSocket-Key2", HIXIE_KEY2),
-            ],
-            None,
-        )
-        .await;
-    r.assert_status(101);
-    assert_eq!(r.must("connection").to_lowercase(), "upgrade");
-    assert_eq!(r.must("upgrade").to_lowercase(), "websocket");
-    assert_eq!(r.must("sec-websocket-location"), ws_url);
-    assert_eq!(r.must("sec-websocket-origin"), origin);
-    assert!(
-        r.header("content-length").is_none(),
-        "101 with Content-Length: {r:?}"
-    );
-
-    // Only now the key.
-    c.send(HIXIE_KEY3).await;
-    let data = c.read().await;
-    assert!(data.len() >= 16, "short challenge answer {data:?}");
-    assert_eq!(data[..16], HIXIE_ANSWER);
-}
-
-#[actix_web::test]
-async fn test_broken_json() {
+async fn hixie76_broken_json() {
     let s = suite().await;
     let (mut ws, _) = Hixie76::connect(&socket_url(&s.base)).await;
     assert_eq!(ws.recv_text().await, "o");
     ws.send(r#"["a"#).await;
     ws.expect_closed().await;
     ws.close().await;
+}
+
+/// The suite's handshake request with the given version and `Connection` header.
+async fn handshake(url: &str, version: &str, connection: &str) -> Streaming {
+    get_async(
+        url,
+        &[
+            ("Upgrade", "websocket"),
+            ("Connection", connection),
+            ("Sec-WebSocket-Version", version),
+            ("Sec-WebSocket-Origin", "http://asd"),
+            ("Sec-WebSocket-Key", "x3JJHMbDL1EzLkh9GBhXDw=="),
+        ],
+    )
+    .await
+}
+
+/// hybi-07 and -08 frame exactly like RFC 6455: their handshakes succeed.
+#[actix_web::test]
+async fn hybi_07_and_08_headers_sanity() {
+    let s = suite().await;
+    for version in ["7", "8"] {
+        let r = handshake(&socket_url(&s.base), version, "Upgrade").await;
+        r.assert_status(101);
+        assert_eq!(
+            r.header("sec-websocket-accept").as_deref(),
+            Some("HSmrc0sMlYUkAGmm5OPpG2HaGWk=")
+        );
+        assert_eq!(r.must("connection").to_lowercase(), "upgrade");
+        assert_eq!(r.must("upgrade").to_lowercase(), "websocket");
+        r.assert_no_header("content-length");
+        r.close();
+    }
+}
+
+/// Firefox sends `Connection: keep-alive, Upgrade`: the header is a list of tokens.
+#[actix_web::test]
+async fn firefox_connection_header_is_a_token_list() {
+    let s = suite().await;
+    for version in ["7", "13"] {
+        let r = handshake(&socket_url(&s.base), version, "keep-alive, Upgrade").await;
+        r.assert_status(101);
+        r.close();
+    }
 }

@@ -2,13 +2,6 @@
 
 use crate::{common::client::*, suite};
 
-/// Waits until a pending poll is the session's receiver. The suite pauses 0.25 s for this;
-/// our server answers the response head only once the poll is attached, so reading the head
-/// is the deterministic signal.
-pub async fn attached(pending: &mut RawConn) {
-    pending.read_head().await.assert_status(200);
-}
-
 #[actix_web::test]
 async fn test_simple_session() {
     let s = suite().await;
@@ -34,8 +27,8 @@ async fn test_simple_session() {
     r.verify404();
 
     // Two receiving connections on one session: the second gets the 2010 close frame.
-    let mut r1 = post_pending(&format!("{trans_url}/xhr")).await;
-    attached(&mut r1).await;
+    let r1 = post_pending(&format!("{trans_url}/xhr")).await;
+    s.attached(&trans_url).await;
     let r2 = post(&format!("{trans_url}/xhr"), &[], "").await;
     r2.assert_body("c[2010,\"Another connection still open\"]\n");
     r2.assert_status(200);

@@ -122,6 +122,8 @@ pub fn interrupted_frame() -> Frame {
 /// session ended.
 pub struct Echo {
     pub server: common::Server,
+    /// The service, to observe its sessions from the server side.
+    pub service: SockJs,
     ended: mpsc::UnboundedReceiver<(Transport, CloseReason)>,
 }
 
@@ -148,10 +150,31 @@ impl Echo {
             }
         });
         let service = configure(service);
+        let mounted = service.clone();
         let server = common::serve(move |cfg| {
-            cfg.service(service.scope("/s"));
+            cfg.service(mounted.scope("/s"));
         });
-        Echo { server, ended }
+        Echo {
+            server,
+            service,
+            ended,
+        }
+    }
+
+    /// Waits until the session at `session_url` has a receiver attached (a
+    /// poll that waits sends nothing before its frame is ready, so the
+    /// server's own view is the signal). Polled every millisecond, bounded.
+    pub async fn attached(&self, session_url: &str) {
+        let id = session_url.rsplit('/').next().expect("a session url");
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(1));
+        while !self.service.session(id).is_some_and(|s| s.is_connected()) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{session_url}: no receiver attached"
+            );
+            tick.tick().await;
+        }
     }
 
     /// `http://…/s`
@@ -283,7 +306,7 @@ impl Receiver {
     /// As `verify_content_type` compares it (no spaces).
     fn content_type(self) -> &'static str {
         match self {
-            Receiver::EventSource => "text/event-stream;charset=UTF-8",
+            Receiver::EventSource => "text/event-stream",
             Receiver::HtmlFile => "text/html;charset=UTF-8",
             _ => "application/javascript;charset=UTF-8",
         }
@@ -439,7 +462,9 @@ enum Body {
 pub struct FrameStream {
     receiver: Receiver,
     conn: RawConn,
-    body: Body,
+    /// `None` until the response head has been read.
+    body: Option<Body>,
+    http10: bool,
     buf: Vec<u8>,
     /// The wire size of each frame read so far (the prelude excluded).
     pub frame_sizes: Vec<usize>,
@@ -447,12 +472,33 @@ pub struct FrameStream {
 
 impl FrameStream {
     /// Opens `receiver` on the session at `session_url` in HTTP/1.1, or
-    /// HTTP/1.0, checks the answer's head and reads the prelude.
+    /// HTTP/1.0. A stream's head and prelude are read and checked at once;
+    /// a poll's answer (head and body, which leave together once its frame
+    /// is ready) is read when its frame is asked for.
     pub async fn open(session_url: &str, receiver: Receiver, http10: bool) -> FrameStream {
         let url = format!("{session_url}/{}", receiver.path());
         let http = if http10 { "1.0" } else { "1.1" };
         let mut conn = RawConn::connect(&url).await;
-        let head = conn.request(receiver.method(), &url, http, &[], None).await;
+        conn.send_request(receiver.method(), &url, http, &[], None)
+            .await;
+        let mut stream = FrameStream {
+            receiver,
+            conn,
+            body: None,
+            http10,
+            buf: Vec::new(),
+            frame_sizes: Vec::new(),
+        };
+        if receiver.streaming() {
+            stream.read_head().await;
+        }
+        stream
+    }
+
+    /// Reads and checks the response head, then the prelude.
+    async fn read_head(&mut self) {
+        let (receiver, http10) = (self.receiver, self.http10);
+        let head = self.conn.read_head().await;
         head.assert_status(200);
         head.verify_content_type(receiver.content_type());
         if matches!(receiver, Receiver::HtmlFile | Receiver::Jsonp) {
@@ -471,43 +517,48 @@ impl FrameStream {
                 assert!(length.is_none(), "a stream with a length: {head:?}");
             }
         }
-        let body = match (chunked, length) {
+        if !receiver.streaming() {
+            assert!(
+                !chunked && length.is_some(),
+                "a poll answers with a sized body: {head:?}"
+            );
+        }
+        self.body = Some(match (chunked, length) {
             (true, _) => Body::Chunked,
             (false, Some(n)) => Body::Length(n.trim().parse().expect("Content-Length")),
             (false, None) => Body::UntilClose,
-        };
-        let mut stream = FrameStream {
-            receiver,
-            conn,
-            body,
-            buf: Vec::new(),
-            frame_sizes: Vec::new(),
-        };
+        });
         loop {
-            if let Some(n) = receiver.prelude_len(&stream.buf) {
-                stream.buf.drain(..n);
-                return stream;
+            if let Some(n) = receiver.prelude_len(&self.buf) {
+                self.buf.drain(..n);
+                return;
             }
-            assert!(
-                stream.fill().await,
-                "{receiver:?}: body ended in the prelude"
-            );
+            assert!(self.fill().await, "{receiver:?}: body ended in the prelude");
         }
+    }
+
+    /// The response head has been read: the answer has started.
+    pub fn answered(&self) -> bool {
+        self.body.is_some()
     }
 
     /// Reads more of the body; false once it has ended.
     async fn fill(&mut self) -> bool {
         let data = match self.body {
-            Body::Ended => return false,
-            Body::Chunked => self.conn.read_chunk().await,
-            Body::Length(n) => {
-                self.body = Body::Length(0);
+            None => {
+                Box::pin(self.read_head()).await;
+                return true;
+            }
+            Some(Body::Ended) => return false,
+            Some(Body::Chunked) => self.conn.read_chunk().await,
+            Some(Body::Length(n)) => {
+                self.body = Some(Body::Length(0));
                 self.conn.read_exact(n).await
             }
-            Body::UntilClose => self.conn.read().await,
+            Some(Body::UntilClose) => self.conn.read().await,
         };
         if data.is_empty() {
-            self.body = Body::Ended;
+            self.body = Some(Body::Ended);
             return false;
         }
         self.buf.extend_from_slice(&data);
@@ -865,8 +916,14 @@ pub async fn abort(receiver: Receiver, http10: bool) {
     assert_eq!(s.messages().await, ["before the abort"]);
     drop(s);
     if !receiver.streaming() {
-        // A poll waiting for messages (its head is out: it is attached).
-        FrameStream::open(&url, receiver, http10).await.abort();
+        // A poll waiting for messages, aborted once it is attached.
+        let poll = FrameStream::open(&url, receiver, http10).await;
+        echo.attached(&url).await;
+        assert!(
+            !poll.answered(),
+            "a poll with nothing to say answers nothing"
+        );
+        poll.abort();
     }
     assert_eq!(
         echo.ended().await,
@@ -887,6 +944,7 @@ pub async fn second_receiver(receiver: Receiver) {
     if !receiver.streaming() {
         first.expect_end().await;
         first = FrameStream::open(&url, receiver, false).await;
+        echo.attached(&url).await;
     }
     let mut second = FrameStream::open(&url, receiver, false).await;
     assert_eq!(
