@@ -1,23 +1,45 @@
 //! The conformance test server: every service the SockJS protocol suite and
 //! sockjs-client's tests expect, on 127.0.0.1.
 //!
-//! `cargo run --example testserver [PORT]` (or `PORT=…`; default 8081).
-//! `SOCKJS_URL` sets the client script the iframe page loads.
+//! `cargo run --example testserver [--port N | N]` (or `PORT=N`; default 8081).
+//! `SOCKJS_URL` sets the client script the iframe page loads (empty counts
+//! as unset).
 
 mod common;
 
 use actix_web::{App, HttpServer};
 use common::conformance;
 
+const USAGE: &str = "usage: testserver [--port N | N]   (or PORT=N; default 8081)";
+
+/// The port from the arguments, else `PORT`, else 8081; anything else is
+/// refused with the usage line.
+fn port() -> Result<u16, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let given = match args.as_slice() {
+        [] => std::env::var("PORT").ok().filter(|p| !p.is_empty()),
+        [flag, n] if flag == "--port" => Some(n.clone()),
+        [arg] if arg.starts_with("--port=") => Some(arg["--port=".len()..].to_owned()),
+        [n] if !n.starts_with('-') => Some(n.clone()),
+        _ => return Err(format!("unexpected arguments {args:?}")),
+    };
+    match given {
+        None => Ok(8081),
+        Some(p) => p.parse().map_err(|_| format!("not a port: {p:?}")),
+    }
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("PORT").ok())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8081);
+    let port = match port() {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("testserver: {why}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
     let mut options = conformance::Options::default();
-    if let Ok(url) = std::env::var("SOCKJS_URL") {
+    if let Some(url) = std::env::var("SOCKJS_URL").ok().filter(|u| !u.is_empty()) {
         options.sockjs_url = url;
     }
     let services = conformance::services(&options);
