@@ -1,7 +1,9 @@
 //! A chat room over SockJS: `cargo run --example chat`, then open
 //! http://127.0.0.1:8080 in two browsers (or tabs with different transports).
 //!
-//! The page loads the bundled client from this server (`/sockjs.min.js`).
+//! The page loads the bundled client from this server (`/sockjs.min.js`); the
+//! iframe page loads it too, so sockjs-client's iframe transports work against
+//! the demo with no CDN.
 //! `PORT` changes the port.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -303,9 +303,15 @@ impl SockJs {
         self
     }
 
-    /// The SockJS client script the iframe page (used by the iframe-based
-    /// transports) loads. It must be the same client the page uses.
-    /// Defaults to sockjs-client 1.x on jsDelivr
+    /// The client script the iframe page loads. sockjs-client's iframe
+    /// transports (`iframe-eventsource`, `iframe-htmlfile`,
+    /// `iframe-xhr-polling`, for cross-origin pages in old browsers) run
+    /// inside that page, started by its `SockJS.bootstrap_iframe()`: the
+    /// script must provide it. sockjs-client 1.x does (it must then be the
+    /// version the page uses), and so does this crate's own client, served
+    /// with [`client_js::script`](crate::client_js::script), which works
+    /// with any sockjs-client 1.x page and needs no CDN. Defaults to
+    /// sockjs-client 1.x on jsDelivr
     /// ([`DEFAULT_SOCKJS_URL`](crate::config::DEFAULT_SOCKJS_URL)).
     ///
     /// ```

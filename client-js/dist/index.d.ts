@@ -78,6 +78,12 @@ declare class SockJS {
     static readonly OPEN = 1;
     static readonly CLOSING = 2;
     static readonly CLOSED = 3;
+    /**
+     * Runs the iframe side of sockjs-client's iframe transports; the server's
+     * `iframe.html` page calls it. With it, this client can be the
+     * `sockjs_url` the server's iframe page loads.
+     */
+    static bootstrap_iframe(): void;
     readonly CONNECTING: 0;
     readonly OPEN: 1;
     readonly CLOSING: 2;

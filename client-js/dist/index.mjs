@@ -1,4 +1,66 @@
 /*! actix-sockjs-client 0.1.0 | MIT OR Apache-2.0 */
+/** Codes an application may pass to `close()`: 1000 and 3000-4999. */
+function userCode(code) {
+    return code === 1000 || (code >= 3000 && code <= 4999);
+}
+/**
+ * Retransmission timeout from a round trip time, as sockjs-client computes it
+ * (RFC 2988 flavoured, with a floor of 300 ms for slow old browsers).
+ */
+function rto(rtt) {
+    return rtt > 100 ? 4 * rtt : 300 + rtt;
+}
+/** How long a transport may take to open: `roundTrips` RTOs, at least the user's `timeout`, 5 s when the RTO is unknown. */
+function transportTimeout(rtoMs, roundTrips, userTimeout) {
+    return Math.max(userTimeout, rtoMs * roundTrips || 5000);
+}
+/**
+ * Quotes a message for sending: JSON, with everything outside printable ASCII
+ * escaped as \uXXXX, so no proxy, charset guess or form encoding (jsonp_send)
+ * can mangle it, and lone surrogates survive as escapes.
+ */
+function quote(s) {
+    return JSON.stringify(s).replace(/[\u007f-\uffff]/g, function (c) {
+        return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
+    });
+}
+/**
+ * Parses one frame: `o` open, `h` heartbeat, `a[...]` messages, `m"..."`
+ * (old single message), `c[code,"reason"]` close. Returns the type and
+ * payload, or null for a frame to ignore (bad JSON, wrong shape, unknown type).
+ */
+function parseFrame(frame) {
+    var t = frame.charAt(0), d;
+    if (t == 'o' || t == 'h')
+        return [t];
+    try {
+        d = JSON.parse(frame.slice(1));
+    }
+    catch (e) {
+        return null;
+    }
+    return (t == 'a' && Array.isArray(d)) || t == 'm' || (t == 'c' && Array.isArray(d) && d.length == 2) ? [t, d] : null;
+}
+/**
+ * The transports to try, in order: those named in `allow` in that order
+ * (unknown names ignored), or all of `all` in its order; minus those the
+ * browser cannot run, and websocket when the server said `websocket: false`.
+ */
+function pickTransports(all, allow, info) {
+    var names = allow ? (typeof allow == 'string' ? [allow] : allow) : [], out = [];
+    if (!names.length)
+        names = all.map(function (t) { return t.transportName; });
+    for (var i = 0; i < names.length; i++) {
+        for (var j = 0; j < all.length; j++) {
+            var t = all[j];
+            if (t.transportName === names[i] && out.indexOf(t) < 0 &&
+                !(t.transportName == 'websocket' && info.websocket === false) && t.enabled(info))
+                out.push(t);
+        }
+    }
+    return out;
+}
+
 /**
  * The environment. Every browser API (XMLHttpRequest, WebSocket, EventSource,
  * document, location, crypto) is read from the global object when it is used,
@@ -41,6 +103,17 @@ function randomString(n) {
 /** Calls `f` asynchronously (callbacks must never run inside the call that set them up). */
 function later(f) {
     setTimeout(f, 0);
+}
+/** https://host/path/ -> [protocol, host, path without trailing slashes, query, fragment] */
+var URL_RE = /^([a-z][a-z\d+.-]*:)\/\/([^\/?#]+)([^?#]*)([^#]*)(#.*)?$/i;
+/** `scheme//host:port`, lowercase, with the scheme's default port written out. */
+function origin(protocol, host) {
+    return (protocol + '//' + host + (/:\d+$/.test(host) ? '' : protocol == 'https:' ? ':443' : ':80')).toLowerCase();
+}
+/** The origin of an absolute URL, or null when it is not one. */
+function urlOrigin(url) {
+    var m = URL_RE.exec(url);
+    return m ? origin(m[1], m[2]) : null;
 }
 
 /**
@@ -144,104 +217,30 @@ function xhrSend(url, payload, done) {
         done(status == 200 || status == 204 ? '' : 'http status ' + status);
     });
 }
-
+/** How long the /info request may take. */
+var INFO_TIMEOUT = 8000;
 /**
- * The SockJS protocol as a client sees it: frames, message quoting, the
- * `/info` request, and the negotiation that turns its answer and the measured
- * round trip into the list of transports to try and how long to give each.
- * @internal
+ * `GET <url>` (the info URL) with a timeout. Calls back once with the parsed
+ * object (`{}` if not an object) and the round trip in ms, or with nothing on
+ * failure. Returns a function that cancels.
  */
-/** Codes an application may pass to `close()`: 1000 and 3000-4999. */
-function userCode(code) {
-    return code === 1000 || (code >= 3000 && code <= 4999);
-}
-/**
- * Retransmission timeout from a round trip time, as sockjs-client computes it
- * (RFC 2988 flavoured, with a floor of 300 ms for slow old browsers).
- */
-function rto(rtt) {
-    return rtt > 100 ? 4 * rtt : 300 + rtt;
-}
-/** How long a transport may take to open: `roundTrips` RTOs, at least the user's `timeout`, 5 s when the RTO is unknown. */
-function transportTimeout(rtoMs, roundTrips, userTimeout) {
-    return Math.max(userTimeout, rtoMs * roundTrips || 5000);
-}
-/**
- * Quotes a message for sending: JSON, with everything outside printable ASCII
- * escaped as \uXXXX, so no proxy, charset guess or form encoding (jsonp_send)
- * can mangle it, and lone surrogates survive as escapes.
- */
-function quote(s) {
-    return JSON.stringify(s).replace(/[\u007f-\uffff]/g, function (c) {
-        return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
-    });
-}
-/**
- * Parses one frame: `o` open, `h` heartbeat, `a[...]` messages, `m"..."`
- * (old single message), `c[code,"reason"]` close. Returns the type and
- * payload, or null for a frame to ignore (bad JSON, wrong shape, unknown type).
- */
-function parseFrame(frame) {
-    var t = frame.charAt(0), d;
-    if (t == 'o' || t == 'h')
-        return [t];
-    try {
-        d = JSON.parse(frame.slice(1));
-    }
-    catch (e) {
-        return null;
-    }
-    return (t == 'a' && Array.isArray(d)) || t == 'm' || (t == 'c' && Array.isArray(d) && d.length == 2) ? [t, d] : null;
-}
-/**
- * The transports to try, in order: those named in `allow` in that order
- * (unknown names ignored), or all of `all` in its order; minus those the
- * browser cannot run, and websocket when the server said `websocket: false`.
- */
-function pickTransports(all, allow, info) {
-    var names = allow ? (typeof allow == 'string' ? [allow] : allow) : [], out = [];
-    if (!names.length)
-        names = all.map(function (t) { return t.transportName; });
-    for (var i = 0; i < names.length; i++) {
-        for (var j = 0; j < all.length; j++) {
-            var t = all[j];
-            if (t.transportName === names[i] && out.indexOf(t) < 0 &&
-                !(t.transportName == 'websocket' && info.websocket === false) && t.enabled(info))
-                out.push(t);
-        }
-    }
-    return out;
-}
-/**
- * `GET <url>` (the info URL) with an 8 s timeout. Calls back once with the
- * parsed object (`{}` if not an object) and the round trip in ms, or with
- * nothing on failure. Without usable XHR (a cross-origin page in a browser
- * with no CORS XHR) it answers `{}` with no round trip, so the negotiation goes
- * on with default timeouts and the transports that need no XHR (jsonp-polling).
- * Returns a function that cancels.
- */
-function fetchInfo(url, xhr, cb) {
-    var start = Date.now(), abort = noop, timer = setTimeout(xhr ? function () {
+function ajaxInfo(url, cb) {
+    var start = Date.now(), timer = setTimeout(function () {
         abort();
         cb();
-    } : function () {
-        cb({});
-    }, xhr ? 8000 : 0);
-    if (xhr) {
-        abort = ajax('GET', url, null, function (status, text) {
-            clearTimeout(timer);
-            var info;
-            if (status != 200)
-                return cb();
-            try {
-                info = JSON.parse(text);
-            }
-            catch (e) {
-                // an answer that is not JSON still means the server is there
-            }
-            cb(info && typeof info == 'object' ? info : {}, Date.now() - start);
-        });
-    }
+    }, INFO_TIMEOUT), abort = ajax('GET', url, null, function (status, text) {
+        clearTimeout(timer);
+        var info;
+        if (status != 200)
+            return cb();
+        try {
+            info = JSON.parse(text);
+        }
+        catch (e) {
+            // an answer that is not JSON still means the server is there
+        }
+        cb(info && typeof info == 'object' ? info : {}, Date.now() - start);
+    });
     return function () {
         clearTimeout(timer);
         abort();
@@ -320,7 +319,7 @@ function pollingTransport(url, onFrame, onClose, recvSuffix, receive, sendSuffix
 }
 
 /** eventsource: frames as `data:` lines of a text/event-stream; sends via `xhr_send`. @internal */
-function receive$1(url, onFrame, done) {
+function receive$2(url, onFrame, done) {
     var es = new g.EventSource(url);
     function stop() {
         es.onmessage = es.onerror = noop;
@@ -352,9 +351,190 @@ var eventSource = {
         return !!g.EventSource && xhrEnabled(info);
     },
     open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/eventsource', receive$1, '/xhr_send', xhrSend);
+        return pollingTransport(url, onFrame, onClose, '/eventsource', receive$2, '/xhr_send', xhrSend);
     }
 };
+
+/**
+ * htmlfile: the "forever iframe". A hidden iframe loads `htmlfile?c=<name>`,
+ * a page the server keeps open, writing one `<script>p("<frame>")</script>`
+ * per frame; the page calls back `parent.<name>.start()`, `.message(frame)` and
+ * `.stop()`. Same origin only, so it is used inside the iframe page (the
+ * `iframe-htmlfile` transport of sockjs-client), not offered by the facade.
+ * Sends via `xhr_send`.
+ * @internal
+ */
+/**
+ * Name of the global object holding the open receivers' callbacks (no leading
+ * underscore: the minifier renames such properties, and the server's page
+ * names this one).
+ */
+var CALLBACKS$1 = 'SockJS_htmlfile';
+/** A page that never calls `start()` (a proxy's error page, a blocked frame) is given up after this long. */
+var START_TIMEOUT = 15000;
+function receive$1(url, onFrame, done) {
+    var d = g.document, id = 'a' + randomString(6), cbs = g[CALLBACKS$1] || (g[CALLBACKS$1] = {}), frame = d.createElement('iframe'), timer;
+    function stop() {
+        var f = frame;
+        frame = null;
+        clearTimeout(timer);
+        delete cbs[id];
+        if (f) {
+            f.onerror = null;
+            f.src = 'about:blank';
+            if (f.parentNode)
+                f.parentNode.removeChild(f);
+        }
+        return !!f;
+    }
+    function end(ok) {
+        if (stop())
+            done(ok);
+    }
+    cbs[id] = {
+        start: function () { clearTimeout(timer); },
+        message: function (f) { if (frame)
+            onFrame(f); },
+        // the page finished loading: the response ended (response limit, close frame)
+        stop: function () { end(true); }
+    };
+    frame.onerror = function () { end(false); };
+    frame.style.display = 'none';
+    frame.src = addQuery(url, 'c=' + CALLBACKS$1 + '.' + id);
+    timer = setTimeout(function () { end(false); }, START_TIMEOUT);
+    d.body.appendChild(frame);
+    return stop;
+}
+var htmlfile = {
+    transportName: 'htmlfile',
+    roundTrips: 2,
+    needBody: true,
+    enabled: function () {
+        return !!g.document;
+    },
+    open: function (url, onFrame, onClose) {
+        return pollingTransport(url, onFrame, onClose, '/htmlfile', receive$1, '/xhr_send', xhrSend);
+    }
+};
+
+/** xhr-polling: one POST to `xhr` per frame; sends via `xhr_send`. @internal */
+var xhrPolling = {
+    transportName: 'xhr-polling',
+    roundTrips: 2, // CORS preflight, request
+    enabled: xhrEnabled,
+    open: function (url, onFrame, onClose) {
+        return pollingTransport(url, onFrame, onClose, '/xhr', xhrReceive, '/xhr_send', xhrSend);
+    }
+};
+
+/**
+ * The iframe side of sockjs-client's iframe transports (`iframe-eventsource`,
+ * `iframe-htmlfile`, `iframe-xhr-polling`, and the info request of browsers
+ * without CORS). The server's `iframe.html` page loads this client and calls
+ * `SockJS.bootstrap_iframe()`; a page on another origin embeds that page and
+ * drives a transport inside it, same-origin with the server, by postMessage:
+ *
+ * - messages are JSON `{"windowId": <the iframe URL's #fragment>, "type", "data"}`;
+ * - the iframe posts `s` when ready; the parent answers `s` with
+ *   `[version, transport, transUrl, baseUrl]`; the iframe then posts each frame
+ *   as `t` and, when the transport ends, `c` with `[code, reason]`;
+ * - the parent posts `m` (a quoted message to send) and `c` (close).
+ *
+ * Only the page's parent window is listened to, and only from the origin of
+ * its first message; frames are posted to that origin only. The version the
+ * parent names is not compared with ours: the wire protocol is the same.
+ * @internal
+ */
+/** The transports a parent can ask for, by sockjs-client's names for them. */
+var INSIDE = [eventSource, htmlfile, xhrPolling];
+/** sockjs-client's name for the info request made inside the iframe. */
+var INFO = 'iframe-info-receiver';
+function bootstrapIframe() {
+    var windowId = (g.location.hash || '').slice(1), parentOrigin = null, active = null, here = urlOrigin(g.location.href);
+    function post(type, data) {
+        var message = JSON.stringify({ windowId: windowId, type: type, data: data || '' });
+        // `s` goes out before the parent is known; everything else only to it
+        g.parent.postMessage(message, type == 's' || !parentOrigin ? '*' : parentOrigin);
+    }
+    function closed(code, reason) {
+        active = null;
+        post('c', JSON.stringify([code, reason]));
+    }
+    function start(args) {
+        var p = args;
+        if (!Array.isArray(p) || typeof p[1] != 'string' || typeof p[2] != 'string' || typeof p[3] != 'string')
+            return;
+        var name = p[1], transUrl = p[2], baseUrl = p[3];
+        if (urlOrigin(transUrl) !== here || urlOrigin(baseUrl) !== here) {
+            return closed(1002, "Can't connect to a different origin from within an iframe");
+        }
+        if (active)
+            active.close();
+        active = null;
+        if (name == INFO) {
+            ajaxInfo(transUrl, function (info, rtt) {
+                post('t', JSON.stringify([info, rtt]));
+                closed(1000, 'Normal closure');
+            });
+            return;
+        }
+        for (var i = 0; i < INSIDE.length; i++) {
+            var T = INSIDE[i];
+            if (T.transportName == name) {
+                var mine = T.open(function (suffix) {
+                    return addPath(transUrl, suffix);
+                }, function (frame) {
+                    if (active === mine)
+                        post('t', frame);
+                }, function (code, reason) {
+                    if (active === mine)
+                        closed(code, reason);
+                });
+                active = mine;
+                return;
+            }
+        }
+        closed(1002, 'Unknown transport ' + name);
+    }
+    function onMessage(e) {
+        var m;
+        if (e.source !== g.parent)
+            return;
+        if (parentOrigin == null)
+            parentOrigin = e.origin;
+        if (e.origin !== parentOrigin)
+            return;
+        try {
+            m = JSON.parse(e.data);
+        }
+        catch (x) {
+            return;
+        }
+        if (!m || m.windowId !== windowId)
+            return;
+        if (m.type == 's') {
+            try {
+                start(JSON.parse(m.data));
+            }
+            catch (x) {
+                // not JSON: ignored, as sockjs-client does
+            }
+        }
+        else if (m.type == 'm') {
+            if (active)
+                active.send(m.data);
+        }
+        else if (m.type == 'c') {
+            if (active)
+                active.close();
+            active = null;
+        }
+    }
+    if (g.parent === g)
+        return; // not in a frame: nobody to talk to
+    g.addEventListener('message', onMessage, false);
+    post('s');
+}
 
 /**
  * jsonp-polling, for browsers without CORS XHR: each poll is a <script> for
@@ -483,16 +663,6 @@ var websocket = {
     }
 };
 
-/** xhr-polling: one POST to `xhr` per frame; sends via `xhr_send`. @internal */
-var xhrPolling = {
-    transportName: 'xhr-polling',
-    roundTrips: 2, // CORS preflight, request
-    enabled: xhrEnabled,
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/xhr', xhrReceive, '/xhr_send', xhrSend);
-    }
-};
-
 /** xhr-streaming: one long POST to `xhr_streaming` read as it arrives; sends via `xhr_send`. @internal */
 var xhrStreaming = {
     transportName: 'xhr-streaming',
@@ -515,11 +685,6 @@ var TRANSPORTS = [websocket, xhrStreaming, eventSource, xhrPolling, jsonpPolling
  * the extras that are off by default (reconnection, query parameters).
  */
 var CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
-/** https://host/path/ -> [protocol, host, path without trailing slashes, query, fragment] */
-var URL_RE = /^([a-z][a-z\d+.-]*:)\/\/([^\/?#]+)([^?#]*)([^#]*)(#.*)?$/i;
-function origin(protocol, host) {
-    return (protocol + '//' + host + (/:\d+$/.test(host) ? '' : protocol == 'https:' ? ':443' : ':80')).toLowerCase();
-}
 function bodyReady() {
     var d = g.document;
     return !d || (!!d.body && /^[ci]|^$/.test(d.readyState || ''));
@@ -594,6 +759,14 @@ var SockJS = /** @class */ (function () {
         this._same = !!loc.host && origin(scheme, host) == origin(loc.protocol, loc.host);
         this._start();
     }
+    /**
+     * Runs the iframe side of sockjs-client's iframe transports; the server's
+     * `iframe.html` page calls it. With it, this client can be the
+     * `sockjs_url` the server's iframe page loads.
+     */
+    SockJS.bootstrap_iframe = function () {
+        bootstrapIframe();
+    };
     /** Sends a message (anything not a string is converted to one). Throws while CONNECTING, ignored once closing. */
     SockJS.prototype.send = function (data) {
         if (typeof data != 'string')
@@ -658,8 +831,8 @@ var SockJS = /** @class */ (function () {
     };
     /** Asks /info, then goes through the transports. */
     SockJS.prototype._start = function () {
-        var self = this, xhr = xhrUsable(self._same);
-        self._ir = fetchInfo(self._q(addPath(self.url, '/info')), xhr, function (info, rtt) {
+        var self = this, xhr = xhrUsable(self._same), t;
+        function done(info, rtt) {
             self._ir = null;
             if (!info)
                 return self._close(1002, 'Cannot connect to server');
@@ -668,7 +841,17 @@ var SockJS = /** @class */ (function () {
             info.xhr = xhr;
             self._ts = pickTransports(TRANSPORTS, self._o.transports, info);
             self._connect();
-        });
+        }
+        if (xhr) {
+            self._ir = ajaxInfo(self._q(addPath(self.url, '/info')), done);
+        }
+        else {
+            // No XHR can reach the server (a cross-origin page in a browser without
+            // CORS XHR): go on with default timeouts and the transports that need
+            // no XHR (jsonp-polling).
+            t = setTimeout(function () { done({}); }, 0);
+            self._ir = function () { clearTimeout(t); };
+        }
     };
     /** Tries the next transport, or gives up with 2000. */
     SockJS.prototype._connect = function () {

@@ -3,12 +3,13 @@
  * connection life cycle (info, transports in turn, open, close), events, and
  * the extras that are off by default (reconnection, query parameters).
  */
-import { fetchInfo, parseFrame, pickTransports, quote, rto, transportTimeout, userCode } from './protocol.js';
+import { parseFrame, pickTransports, quote, rto, transportTimeout, userCode } from './protocol.js';
 import type { Info } from './protocol.js';
-import { xhrUsable } from './transports/ajax.js';
+import { bootstrapIframe } from './iframe.js';
+import { ajaxInfo, xhrUsable } from './transports/ajax.js';
 import { TRANSPORTS } from './transports/index.js';
 import type { Transport, TransportFactory } from './transports/types.js';
-import { addPath, addQuery, g, randomString } from './util.js';
+import { addPath, addQuery, g, origin, randomString, URL_RE } from './util.js';
 
 /** Query parameters: values are URI-encoded, `null`/`undefined` ones left out. */
 export interface QueryParams {
@@ -95,13 +96,6 @@ type Listener = (this: SockJS, ev: any) => any;
 
 var CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 
-/** https://host/path/ -> [protocol, host, path without trailing slashes, query, fragment] */
-var URL_RE = /^([a-z][a-z\d+.-]*:)\/\/([^\/?#]+)([^?#]*)([^#]*)(#.*)?$/i;
-
-function origin(protocol: string, host: string): string {
-  return (protocol + '//' + host + (/:\d+$/.test(host) ? '' : protocol == 'https:' ? ':443' : ':80')).toLowerCase();
-}
-
 function bodyReady(): boolean {
   var d = g.document;
   return !d || (!!d.body && /^[ci]|^$/.test(d.readyState || ''));
@@ -112,6 +106,15 @@ export default class SockJS {
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
+
+  /**
+   * Runs the iframe side of sockjs-client's iframe transports; the server's
+   * `iframe.html` page calls it. With it, this client can be the
+   * `sockjs_url` the server's iframe page loads.
+   */
+  static bootstrap_iframe(): void {
+    bootstrapIframe();
+  }
   declare readonly CONNECTING: 0;
   declare readonly OPEN: 1;
   declare readonly CLOSING: 2;
@@ -260,8 +263,8 @@ export default class SockJS {
 
   /** Asks /info, then goes through the transports. */
   private _start(): void {
-    var self = this, xhr = xhrUsable(self._same);
-    self._ir = fetchInfo(self._q(addPath(self.url, '/info')), xhr, function (info?: Info, rtt?: number) {
+    var self = this, xhr = xhrUsable(self._same), t: any;
+    function done(info?: Info, rtt?: number) {
       self._ir = null;
       if (!info) return self._close(1002, 'Cannot connect to server');
       self._rto = rtt == null ? 0 : rto(rtt);
@@ -269,7 +272,16 @@ export default class SockJS {
       info.xhr = xhr;
       self._ts = pickTransports(TRANSPORTS, self._o.transports, info);
       self._connect();
-    });
+    }
+    if (xhr) {
+      self._ir = ajaxInfo(self._q(addPath(self.url, '/info')), done);
+    } else {
+      // No XHR can reach the server (a cross-origin page in a browser without
+      // CORS XHR): go on with default timeouts and the transports that need
+      // no XHR (jsonp-polling).
+      t = setTimeout(function () { done({}); }, 0);
+      self._ir = function () { clearTimeout(t); };
+    }
   }
 
   /** Tries the next transport, or gives up with 2000. */

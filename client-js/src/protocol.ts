@@ -4,8 +4,6 @@
  * round trip into the list of transports to try and how long to give each.
  * @internal
  */
-import { ajax } from './transports/ajax.js';
-import { noop } from './util.js';
 import type { TransportFactory } from './transports/types.js';
 
 /** The answer of `GET <base>/info`, plus what the client knows about the URL. */
@@ -81,38 +79,4 @@ export function pickTransports(all: TransportFactory[], allow: string | string[]
     }
   }
   return out;
-}
-
-/**
- * `GET <url>` (the info URL) with an 8 s timeout. Calls back once with the
- * parsed object (`{}` if not an object) and the round trip in ms, or with
- * nothing on failure. Without usable XHR (a cross-origin page in a browser
- * with no CORS XHR) it answers `{}` with no round trip, so the negotiation goes
- * on with default timeouts and the transports that need no XHR (jsonp-polling).
- * Returns a function that cancels.
- */
-export function fetchInfo(url: string, xhr: boolean, cb: (info?: Info, rtt?: number) => void): () => void {
-  var start = Date.now(), abort = noop, timer = setTimeout(xhr ? function () {
-    abort();
-    cb();
-  } : function () {
-    cb({});
-  }, xhr ? 8000 : 0);
-  if (xhr) {
-    abort = ajax('GET', url, null, function (status, text) {
-      clearTimeout(timer);
-      var info: any;
-      if (status != 200) return cb();
-      try {
-        info = JSON.parse(text);
-      } catch (e) {
-        // an answer that is not JSON still means the server is there
-      }
-      cb(info && typeof info == 'object' ? info : {}, Date.now() - start);
-    });
-  }
-  return function () {
-    clearTimeout(timer);
-    abort();
-  };
 }

@@ -46,3 +46,17 @@ export function randomString(n: number): string {
 export function later(f: () => void): void {
   setTimeout(f, 0);
 }
+
+/** https://host/path/ -> [protocol, host, path without trailing slashes, query, fragment] */
+export var URL_RE = /^([a-z][a-z\d+.-]*:)\/\/([^\/?#]+)([^?#]*)([^#]*)(#.*)?$/i;
+
+/** `scheme//host:port`, lowercase, with the scheme's default port written out. */
+export function origin(protocol: string, host: string): string {
+  return (protocol + '//' + host + (/:\d+$/.test(host) ? '' : protocol == 'https:' ? ':443' : ':80')).toLowerCase();
+}
+
+/** The origin of an absolute URL, or null when it is not one. */
+export function urlOrigin(url: string): string | null {
+  var m = URL_RE.exec(url);
+  return m ? origin(m[1], m[2]) : null;
+}

@@ -100,3 +100,32 @@ export function xhrSend(url: string, payload: string, done: (err: string) => voi
     done(status == 200 || status == 204 ? '' : 'http status ' + status);
   });
 }
+
+/** How long the /info request may take. */
+var INFO_TIMEOUT = 8000;
+
+/**
+ * `GET <url>` (the info URL) with a timeout. Calls back once with the parsed
+ * object (`{}` if not an object) and the round trip in ms, or with nothing on
+ * failure. Returns a function that cancels.
+ */
+export function ajaxInfo(url: string, cb: (info?: Info, rtt?: number) => void): () => void {
+  var start = Date.now(), timer = setTimeout(function () {
+    abort();
+    cb();
+  }, INFO_TIMEOUT), abort = ajax('GET', url, null, function (status, text) {
+    clearTimeout(timer);
+    var info: any;
+    if (status != 200) return cb();
+    try {
+      info = JSON.parse(text);
+    } catch (e) {
+      // an answer that is not JSON still means the server is there
+    }
+    cb(info && typeof info == 'object' ? info : {}, Date.now() - start);
+  });
+  return function () {
+    clearTimeout(timer);
+    abort();
+  };
+}

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { getFreePort, startListeningProcess, launchChromium, newPage, REPO_DIR } from '../harness/index.mjs';
+import { getFreePort, startListeningProcess, launchChromium, newPage, REPO_DIR, CLIENT_JS_DIR } from '../harness/index.mjs';
 
 const CHAT_BIN = process.env.CHAT_BIN || path.join(REPO_DIR, 'target', 'debug', 'examples', 'chat');
 const WAIT = { timeout: 15000 };
@@ -69,3 +69,53 @@ test('two pages on websocket and xhr-polling see each other, in order', async ()
   await alice.page.waitForFunction(() => [...document.querySelectorAll('#log .leave')].some((li) => li.textContent.startsWith('bob left')), null, WAIT);
   await alice.close();
 });
+
+// sockjs-client 1.6.1's iframe transports against the demo as it ships: the
+// demo's iframe page loads the client it serves (client-js, /sockjs.min.js),
+// whose SockJS.bootstrap_iframe() runs the transport inside the iframe. The
+// page is on the demo's own origin (the demo allows only that one); the browser
+// serves it and sockjs-client from the test, everything else is the demo.
+const SOCKJS_CLIENT = path.join(CLIENT_JS_DIR, 'node_modules', 'sockjs-client', 'dist', 'sockjs.js');
+const PAGE = '<!doctype html><meta charset="utf-8"><title>iframe transports</title><script src="/test/sockjs.js"></script><body></body>';
+
+for (const transport of ['iframe-eventsource', 'iframe-htmlfile', 'iframe-xhr-polling']) {
+  test(`sockjs-client ${transport} chats with the demo through its iframe page`, async () => {
+    const p = await newPage(browser);
+    try {
+      await p.page.route(`${base}/test/page.html`, (r) => r.fulfill({ contentType: 'text/html', body: PAGE }));
+      await p.page.route(`${base}/test/sockjs.js`, (r) => r.fulfill({ contentType: 'text/javascript', path: SOCKJS_CLIENT }));
+      await p.page.goto(`${base}/test/page.html`);
+      const got = await p.page.evaluate(
+        ({ transport, timeoutMs }) =>
+          new Promise((resolve) => {
+            const events = [];
+            const sock = new window.SockJS('/chat?name=dave', null, { transports: [transport] });
+            const timer = setTimeout(() => resolve({ events, error: 'timeout', transport: sock.transport }), timeoutMs);
+            sock.onopen = () => sock.send('hello 한국어 </script>');
+            sock.onmessage = (e) => {
+              const ev = JSON.parse(e.data);
+              events.push(ev);
+              if (ev.type === 'message') sock.close();
+            };
+            sock.onclose = (e) => {
+              clearTimeout(timer);
+              resolve({ events, transport: sock.transport, close: [e.code, e.reason] });
+            };
+            window.addEventListener('beforeunload', () => sock.close());
+          }),
+        { transport, timeoutMs: 15000 },
+      );
+      assert.equal(got.error, undefined, `${JSON.stringify(got)}\n${p.consoleLines.join('\n')}`);
+      assert.deepEqual(got.close, [1000, 'Normal closure']);
+      const mine = got.events.find((e) => e.type === 'message');
+      assert.deepEqual(
+        mine && { name: mine.name, text: mine.text, transport: mine.transport },
+        { name: 'dave', text: 'hello 한국어 </script>', transport: transport.replace('iframe-', '') },
+        JSON.stringify(got.events),
+      );
+      assert.equal(got.events[0].type, 'welcome');
+    } finally {
+      await p.close();
+    }
+  });
+}

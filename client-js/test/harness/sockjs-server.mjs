@@ -1,5 +1,5 @@
 // The SockJS server under test, selected by SOCKJS_SERVER:
-//   rust (default) - the Rust conformance server, target/debug/examples/testserver <port>
+//   rust (default) - the Rust conformance server, target/debug/examples/testserver --port <port>
 //                    (override the binary with SOCKJS_SERVER_BIN)
 //   node           - sockjs-node 0.3.24, test/servers/sockjs-node.cjs (the reference)
 // Both serve /echo, /close, /disabled_websocket_echo, /cookie_needed_echo,
@@ -43,7 +43,7 @@ export async function startSockjsServer({ sockjsUrl, kind = serverKind(), env = 
           '(cd ' + REPO_DIR + ' && cargo build --example testserver)',
       );
     }
-    args = [String(port)];
+    args = ['--port', String(port)];
   } else {
     command = process.execPath;
     args = [path.join(CLIENT_JS_DIR, 'test', 'servers', 'sockjs-node.cjs'), String(port)];
