@@ -87,7 +87,7 @@ impl Opts {
             perf: false,
             rounds: if quick { 1 } else { 3 },
             only: vec![],
-            servers: vec![Kind::Floor, Kind::SockJs, Kind::Node],
+            servers: vec![Kind::Floor, Kind::SockJs, Kind::SockJsDefault, Kind::Node],
             warmup: Duration::from_secs(if quick { 1 } else { 2 }),
             measure: Duration::from_secs(if quick { 3 } else { 8 }),
             ws_sessions: vec![100, 1000],
@@ -113,6 +113,7 @@ impl Opts {
                         .map(|s| match s {
                             "floor" => Ok(Kind::Floor),
                             "sockjs" => Ok(Kind::SockJs),
+                            "sockjs-default" => Ok(Kind::SockJsDefault),
                             "node" => Ok(Kind::Node),
                             other => Err(format!("unknown server {other:?}")),
                         })
@@ -1203,7 +1204,7 @@ async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<Broad
             Transport::XhrPolling,
         ] {
             for &n in &ctx.opts.http_sessions {
-                for kind in [Kind::SockJs, Kind::Node] {
+                for kind in [Kind::SockJs, Kind::SockJsDefault, Kind::Node] {
                     if !ctx.available(kind) {
                         continue;
                     }
@@ -1624,6 +1625,53 @@ fn targets(
             measured,
             met: ratio.map(|r| r <= goal && ours.errors == 0),
         });
+    }
+    // With actix-web's defaults (Nagle on), long-polling stays real-time:
+    // a poll's answer leaves in one write, so no delayed ACK is waited for.
+    let defaults = echo
+        .iter()
+        .filter(|r| r.server == Kind::SockJsDefault && r.transport == Transport::XhrPolling);
+    for d in defaults {
+        let n = d.sessions;
+        let p50 = d.hist.quantile(0.5);
+        t.push(Target {
+            what: format!(
+                "xhr-polling echo, {} sessions, actix-web defaults: p50",
+                stats::count(n as u64)
+            ),
+            goal: "≤ 3 ms".into(),
+            measured: stats::latency(p50),
+            met: Some(p50.is_some_and(|us| us <= 3_000) && d.errors == 0),
+        });
+        if let Some(node) = find(Kind::Node, Transport::XhrPolling, n) {
+            let ratio = d.rate() / node.rate();
+            t.push(Target {
+                what: format!(
+                    "xhr-polling echo, {} sessions, actix-web defaults: messages/s",
+                    stats::count(n as u64)
+                ),
+                goal: "≥ 3 × sockjs-node".into(),
+                measured: format!(
+                    "{} vs {} /s = {ratio:.1}×",
+                    stats::count(d.rate() as u64),
+                    stats::count(node.rate() as u64)
+                ),
+                met: Some(ratio >= 3.0),
+            });
+        }
+        if let Some(fast) = find(Kind::SockJs, Transport::XhrPolling, n) {
+            if let (Some(a), Some(b)) = (d.w.per(d.done), fast.w.per(fast.done)) {
+                t.push(Target {
+                    what: format!(
+                        "xhr-polling echo, {} sessions: CPU / message, defaults vs TCP_NODELAY",
+                        stats::count(n as u64)
+                    ),
+                    goal: "≤ 1.1 ×".into(),
+                    measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
+                    met: Some(a / b <= 1.1),
+                });
+            }
+        }
     }
     for ours in broadcast.iter().filter(|r| r.server == Kind::SockJs) {
         t.push(Target {

@@ -18,8 +18,11 @@ const DISCONNECT_DELAY: Duration = Duration::from_secs(120);
 pub enum Kind {
     /// Plain actix-ws echo: the floor, WebSocket only, no SockJS framing.
     Floor,
-    /// actix-sockjs.
+    /// actix-sockjs, the actix servers' TCP_NODELAY on as Node's is.
     SockJs,
+    /// actix-sockjs with actix-web's default settings (Nagle on), as a user
+    /// who sets nothing runs it.
+    SockJsDefault,
     /// sockjs-node 0.3.24.
     Node,
 }
@@ -29,6 +32,7 @@ impl Kind {
         match self {
             Kind::Floor => "actix-ws (floor)",
             Kind::SockJs => "actix-sockjs",
+            Kind::SockJsDefault => "actix-sockjs (actix-web defaults)",
             Kind::Node => "sockjs-node 0.3.24",
         }
     }
@@ -37,6 +41,7 @@ impl Kind {
         match self {
             Kind::Floor => "floor",
             Kind::SockJs => "sockjs",
+            Kind::SockJsDefault => "sockjs-default",
             Kind::Node => "node",
         }
     }
@@ -53,10 +58,17 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
         while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(0);
     });
-    let kind = kind.to_owned();
     // Node's http server sets TCP_NODELAY; actix-web keeps the OS default
-    // (Nagle on) unless told. BENCH_NODELAY=0 shows the difference.
-    let nodelay = std::env::var("BENCH_NODELAY").map_or(true, |v| v != "0");
+    // (Nagle on) unless told. `sockjs-default` (and BENCH_NODELAY=0 for every
+    // actix server) shows the difference.
+    let nodelay =
+        kind != "sockjs-default" && std::env::var("BENCH_NODELAY").map_or(true, |v| v != "0");
+    let kind = if kind == "sockjs-default" {
+        "sockjs"
+    } else {
+        kind
+    }
+    .to_owned();
     actix_web::rt::System::new().block_on(async move {
         let server = match kind.as_str() {
             "floor" => HttpServer::new(|| App::new().route("/echo", web::get().to(floor_echo)))
