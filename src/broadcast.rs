@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::error::TrySendError;
-use crate::message::Message;
+use crate::protocol::message::Message;
 use crate::session::{Inner, Session};
 
 /// What a broadcast did, receiver by receiver.

@@ -18,8 +18,7 @@
 //! # }
 //! ```
 
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse, Resource};
+use actix_web::{web, HttpRequest, Resource};
 
 /// The minified UMD bundle (ES5 syntax, for `<script>` tags; defines
 /// `window.SockJS`).
@@ -45,24 +44,16 @@ pub fn module(path: &str) -> Resource {
 }
 
 fn asset(path: &str, body: &'static [u8]) -> Resource {
-    let etag = crate::cache::etag(body);
+    let etag = crate::http::headers::etag(body);
     web::resource(path).route(web::get().to(move |req: HttpRequest| {
         let etag = etag.clone();
         async move {
-            let fresh = crate::cache::not_modified(&req, &etag);
-            let mut b = if fresh {
-                HttpResponse::NotModified()
-            } else {
-                HttpResponse::Ok()
-            };
-            b.insert_header((header::ETAG, etag))
-                .insert_header((header::CACHE_CONTROL, "public, max-age=31536000"));
-            if fresh {
-                b.finish()
-            } else {
-                b.content_type("application/javascript; charset=UTF-8")
-                    .body(body)
-            }
+            crate::http::headers::cached_asset(
+                &req,
+                &etag,
+                "application/javascript; charset=UTF-8",
+                body,
+            )
         }
     }))
 }

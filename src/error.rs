@@ -92,12 +92,20 @@ pub enum CloseReason {
 impl CloseReason {
     /// The close code as SockJS reports it to the client.
     pub fn code(&self) -> u16 {
+        self.close_frame().0
+    }
+
+    /// The code and reason of the close frame (`c[code,"reason"]`) clients
+    /// get for this reason: the one table of them.
+    pub(crate) fn close_frame(&self) -> (u16, &str) {
         match self {
-            CloseReason::Server { code, .. } | CloseReason::Client { code, .. } => *code,
-            CloseReason::Interrupted => 1002,
-            CloseReason::Timeout => 1000,
-            CloseReason::Overflow => 1008,
-            CloseReason::ProtocolError => 1002,
+            CloseReason::Server { code, reason } | CloseReason::Client { code, reason } => {
+                (*code, reason)
+            }
+            CloseReason::Interrupted => (1002, "Connection interrupted"),
+            CloseReason::Timeout => (1000, "Session timed out"),
+            CloseReason::Overflow => (1008, "Send queue full"),
+            CloseReason::ProtocolError => (1002, "Protocol error"),
         }
     }
 }

@@ -3,11 +3,11 @@
 #![warn(missing_docs)]
 
 mod broadcast;
-mod cache;
 pub mod client_js;
 pub mod config;
 mod error;
-mod message;
+mod http;
+mod pages;
 mod protocol;
 mod service;
 mod session;
@@ -16,7 +16,7 @@ mod transport;
 pub use broadcast::{BroadcastReport, Group};
 pub use config::{AllowedOrigins, Overflow};
 pub use error::{CloseReason, TrySendError};
-pub use message::Message;
+pub use protocol::message::Message;
+pub use protocol::transport::Transport;
 pub use service::SockJs;
 pub use session::{Headers, MessageStream, RequestInfo, Session};
-pub use transport::Transport;

@@ -2,13 +2,16 @@
 
 use bytestring::ByteString;
 
+use super::message::Message;
 use super::quote::quote_into;
-use crate::message::Message;
 
 /// The open frame.
 pub(crate) const OPEN: &str = "o";
 /// The heartbeat frame.
 pub(crate) const HEARTBEAT: &str = "h";
+/// The answer to a receiving request while another is attached; equal to
+/// `close(2010, "Another connection still open")` (tested).
+pub(crate) const ANOTHER_CONNECTION: &str = r#"c[2010,"Another connection still open"]"#;
 
 /// `a[...]` for a batch of messages. A single message prepared with
 /// [`Message::prepared`] is shared as it is, without copying.
@@ -106,7 +109,7 @@ mod tests {
         assert_eq!(close(3000, "Go away!"), r#"c[3000,"Go away!"]"#);
         assert_eq!(
             close(2010, "Another connection still open"),
-            r#"c[2010,"Another connection still open"]"#
+            ANOTHER_CONNECTION
         );
     }
 

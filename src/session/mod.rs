@@ -1,6 +1,9 @@
 //! Sessions: the [`Session`] handle and [`MessageStream`] the application
-//! uses, the receiver attachment transports use, and the registry.
+//! uses, the receiver [`Attachment`] transports use, the registry, and the
+//! [`Sessions`] of a service with each session's life (`lifecycle`).
 
+mod attachment;
+mod lifecycle;
 mod registry;
 mod request;
 pub(crate) mod state;
@@ -9,22 +12,23 @@ use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use futures_core::Stream;
 use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
-pub(crate) use registry::{Key, Registry};
+pub(crate) use attachment::{Attachment, Outgoing};
+pub(crate) use lifecycle::{Accept, Handler, Sessions};
+pub(crate) use registry::Key;
 pub(crate) use request::query_param;
 pub use request::{Headers, RequestInfo};
-pub(crate) use state::Batch;
-use state::{Attach, InPush, Limits, Next, Push, State};
+use state::{InPush, Limits, Push, State, Timing};
 
 use crate::config::{Config, Overflow};
 use crate::error::{CloseReason, TrySendError};
-use crate::message::Message;
-use crate::transport::Transport;
+use crate::protocol::message::Message;
+use crate::protocol::transport::Transport;
 
 /// Shared innards of one session.
 pub(crate) struct Inner {
@@ -36,12 +40,16 @@ pub(crate) struct Inner {
     limits: Limits,
     overflow: Overflow,
     state: Mutex<State>,
-    /// Wakes the attached receiver: a message was queued or the session closed.
+    /// Wakes the attached receiver: a message was queued, a heartbeat is
+    /// due, or the session closed.
     wake_receiver: Notify,
     /// Wakes senders waiting for room.
     room: Notify,
-    /// Wakes everyone watching the session's life: detach, close.
-    changed: Notify,
+    /// Wakes the session's supervisor: a deadline moved earlier, or the
+    /// session closed.
+    supervisor: Notify,
+    /// Wakes [`Session::closed`] waiters.
+    closed: Notify,
     /// Bounds of the handler's inbound queue.
     inbound_limits: Limits,
     /// Wakes the handler's [`MessageStream`] (its single reader).
@@ -53,12 +61,13 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub(crate) fn new(
+    fn new(
         key: Key,
         id: &str,
         transport: Transport,
         request: RequestInfo,
         config: &Config,
+        timing: Timing,
     ) -> (Arc<Inner>, MessageStream) {
         let id: Arc<str> = match &key {
             Key::Named(shared) => shared.clone(),
@@ -74,10 +83,11 @@ impl Inner {
                 bytes: config.queue_bytes,
             },
             overflow: config.overflow,
-            state: Mutex::new(State::new(Instant::now())),
+            state: Mutex::new(State::new(Instant::now(), timing)),
             wake_receiver: Notify::new(),
             room: Notify::new(),
-            changed: Notify::new(),
+            supervisor: Notify::new(),
+            closed: Notify::new(),
             inbound_limits: Limits {
                 messages: config.inbound_messages.max(1),
                 bytes: config.inbound_bytes,
@@ -108,10 +118,12 @@ impl Inner {
         first
     }
 
+    /// After a close: everyone waiting learns it, and the close hooks run.
     fn wake_all(&self) {
         self.wake_receiver.notify_one();
+        self.supervisor.notify_one();
         self.room.notify_waiters();
-        self.changed.notify_waiters();
+        self.closed.notify_waiters();
         self.inbound_ready.wake();
         self.inbound_room.notify_waiters();
         let hooks = std::mem::take(&mut *self.on_close.lock().unwrap_or_else(|e| e.into_inner()));
@@ -122,18 +134,15 @@ impl Inner {
 
     /// Runs `hook` when the session closes (at once if it is closed).
     pub(crate) fn on_close(&self, hook: Box<dyn FnOnce() + Send>) {
-        let closed = {
+        {
             let mut hooks = self.on_close.lock().unwrap_or_else(|e| e.into_inner());
             // Checked under the hooks lock: `wake_all` takes the hooks after
             // the state says closed, so a hook is never lost.
-            let closed = self.lock().reason().is_some();
-            if !closed {
+            if self.lock().reason().is_none() {
                 hooks.push(hook);
                 return;
             }
-            closed
-        };
-        debug_assert!(closed);
+        }
         hook();
     }
 
@@ -144,19 +153,7 @@ impl Inner {
 
     /// Tries to become the session's receiver.
     pub(crate) fn attach(self: &Arc<Self>) -> Option<Attachment> {
-        match self.lock().attach() {
-            Attach::Attached(id) => {
-                self.changed.notify_waiters();
-                Some(Attachment {
-                    inner: self.clone(),
-                    id,
-                    completed: false,
-                    last_frame: tokio::time::Instant::now(),
-                    beat: None,
-                })
-            }
-            Attach::Busy => None,
-        }
+        Attachment::new(self)
     }
 
     /// Hands messages from the client to the handler, waiting while its
@@ -201,133 +198,6 @@ impl Inner {
     /// The id the client chose.
     pub(crate) fn id(&self) -> &str {
         &self.id
-    }
-
-    /// Closes and wakes if no receiver has been attached for `delay`.
-    /// Returns true when the session is due for removal.
-    pub(crate) fn expire_if_due(&self, now: Instant, delay: std::time::Duration) -> bool {
-        let closed = {
-            let mut state = self.lock();
-            if !state.expired(now, delay) {
-                return false;
-            }
-            state.close(CloseReason::Timeout)
-        };
-        if closed {
-            log::debug!("session {}: no receiver for {delay:?}, expired", self.id);
-        }
-        self.wake_all();
-        true
-    }
-
-    /// Waits until something about the session's life changes
-    /// (a receiver attached or left, or it closed).
-    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
-        self.changed.notified()
-    }
-}
-
-/// A transport's claim on being the session's single receiver. Dropping it
-/// detaches; dropping it before [`Attachment::complete`] was called means
-/// the client went away mid-request, which interrupts the session.
-pub(crate) struct Attachment {
-    inner: Arc<Inner>,
-    id: u64,
-    completed: bool,
-    /// When the last frame went out; a heartbeat is due `heartbeat` later.
-    last_frame: tokio::time::Instant,
-    /// Fires at the earliest heartbeat time. It is re-armed at most once
-    /// per heartbeat interval, not per frame: registering a timer for every
-    /// message would cost more than the message.
-    beat: Option<Pin<Box<tokio::time::Sleep>>>,
-}
-
-/// One frame for a transport to write.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    Open,
-    Heartbeat,
-    Messages(Batch),
-    Close(bytestring::ByteString),
-}
-
-impl Attachment {
-    /// The next frame: open, queued messages, the close frame, or a
-    /// heartbeat after `heartbeat` of silence.
-    ///
-    /// # Cancel safety
-    /// Cancel-safe: messages are taken from the queue only in the same poll
-    /// that returns them.
-    pub(crate) async fn next(&mut self, heartbeat: std::time::Duration) -> Outgoing {
-        loop {
-            let woken = self.inner.wake_receiver.notified();
-            if let Some(out) = Self::ready(&self.inner, &mut self.last_frame) {
-                return out;
-            }
-            let due = self.last_frame + heartbeat;
-            let beat = self
-                .beat
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
-            tokio::select! {
-                biased;
-                () = woken => continue,
-                () = beat.as_mut() => {
-                    let now = tokio::time::Instant::now();
-                    let due = self.last_frame + heartbeat;
-                    if now < due {
-                        // Frames went out since it was armed.
-                        beat.as_mut().reset(due);
-                        continue;
-                    }
-                    beat.as_mut().reset(now + heartbeat);
-                    self.last_frame = now;
-                    return Outgoing::Heartbeat;
-                }
-            }
-        }
-    }
-
-    /// The next frame if one is ready now (open, messages, close).
-    pub(crate) fn try_next(&mut self) -> Option<Outgoing> {
-        Self::ready(&self.inner, &mut self.last_frame)
-    }
-
-    fn ready(inner: &Inner, last_frame: &mut tokio::time::Instant) -> Option<Outgoing> {
-        let next = inner.lock().next();
-        let out = match next {
-            Next::Open => Outgoing::Open,
-            Next::Messages(batch, sender_waiting) => {
-                if sender_waiting {
-                    inner.room.notify_waiters();
-                }
-                Outgoing::Messages(batch)
-            }
-            Next::Close(frame) => Outgoing::Close(frame),
-            Next::Wait => return None,
-        };
-        *last_frame = tokio::time::Instant::now();
-        Some(out)
-    }
-
-    /// Marks the request as finished normally: dropping the attachment now
-    /// is an ordinary detach, not an interruption.
-    pub(crate) fn complete(&mut self) {
-        self.completed = true;
-    }
-}
-
-impl Drop for Attachment {
-    fn drop(&mut self) {
-        let closed = self
-            .inner
-            .lock()
-            .detach(self.id, self.completed, Instant::now());
-        if closed {
-            log::debug!("session {}: receiver aborted, interrupted", self.inner.id);
-            self.inner.wake_all();
-        } else {
-            self.inner.changed.notify_waiters();
-        }
     }
 }
 
@@ -488,13 +358,13 @@ impl Session {
     /// Cancel-safe.
     pub async fn closed(&self) -> CloseReason {
         loop {
-            let changed = self.inner.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
+            let closed = self.inner.closed.notified();
+            tokio::pin!(closed);
+            closed.as_mut().enable();
             if let Some(r) = self.inner.lock().reason() {
                 return r.clone();
             }
-            changed.await;
+            closed.await;
         }
     }
 }

@@ -1,22 +1,39 @@
 //! The per-session state machine, as pure code: it never sleeps or reads the
-//! clock (time is passed in), so every rule is unit-tested deterministically.
-//! It lives behind the session's mutex; callers never hold that lock across
-//! an `.await`.
+//! clock (time is passed in), so every rule is unit-tested deterministically
+//! with a fake clock. It lives behind the session's mutex; callers never
+//! hold that lock across an `.await`.
+//!
+//! In the style of quinn-proto, the state owns its timers as deadlines:
+//! [`State::poll_timeout`] says when something is due (the heartbeat, the
+//! expiry of a session nobody receives), and [`State::handle_timeout`] does
+//! what is due at a given time. One supervisor task per session sleeps until
+//! the deadline and calls it; nothing else keeps time.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytestring::ByteString;
+use tokio::time::Instant;
 
 use crate::error::CloseReason;
-use crate::message::Message;
 use crate::protocol::frame;
+use crate::protocol::message::Message;
 
-/// Bounds of the outbound queue.
+/// Bounds of a queue.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     pub messages: usize,
     pub bytes: usize,
+}
+
+/// The session's clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timing {
+    /// Silence after which an attached receiver gets a heartbeat frame.
+    pub heartbeat: Duration,
+    /// How long the session lives with no receiver attached: the disconnect
+    /// delay for HTTP sessions, zero for a WebSocket (its socket is its life).
+    pub linger: Duration,
 }
 
 /// Result of [`State::push`].
@@ -25,19 +42,6 @@ pub(crate) enum Push {
     Queued,
     Full(Message),
     Closed(Message),
-}
-
-/// The close frame's code and reason for why a session closed.
-fn close_parts(reason: &CloseReason) -> (u16, &str) {
-    match reason {
-        CloseReason::Server { code, reason } | CloseReason::Client { code, reason } => {
-            (*code, reason.as_str())
-        }
-        CloseReason::Interrupted => (1002, "Connection interrupted"),
-        CloseReason::Timeout => (1000, "Session timed out"),
-        CloseReason::Overflow => (1008, "Send queue full"),
-        CloseReason::ProtocolError => (1002, "Protocol error"),
-    }
 }
 
 /// Result of [`State::push_inbound`].
@@ -53,10 +57,24 @@ pub(crate) enum InPush {
 /// Result of [`State::attach`].
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Attach {
-    /// The caller is now the receiver, with this id.
-    Attached(u64),
+    /// The caller is now the receiver, with this id; the bool says the
+    /// heartbeat is due before what the supervisor waits for (a heartbeat
+    /// shorter than the linger time).
+    Attached(u64, bool),
     /// Another receiver is attached: answer `c[2010,...]`.
     Busy,
+}
+
+/// What [`State::handle_timeout`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Timeout {
+    /// Nothing was due (a frame or a receiver moved the deadline).
+    Nothing,
+    /// The receiver owes the client a heartbeat: wake it.
+    Heartbeat,
+    /// Nobody received for the linger time: the session is over (closed
+    /// now if it was still open) and must be removed.
+    Expired,
 }
 
 /// Messages taken from the queue together. One message, the common case
@@ -96,13 +114,15 @@ pub(crate) enum Next {
     Open,
     /// Messages, and whether a sender waits for the room they leave.
     Messages(Batch, bool),
+    Heartbeat,
     Close(ByteString),
-    /// Nothing yet: wait for a wake-up or the heartbeat.
+    /// Nothing yet: wait to be woken.
     Wait,
 }
 
 #[derive(Debug)]
 pub(crate) struct State {
+    timing: Timing,
     /// The open frame went to a receiver. Independent of closing: a
     /// session closed before its first receiver polled still opens first.
     opened: bool,
@@ -113,8 +133,14 @@ pub(crate) struct State {
     queued_bytes: usize,
     receiver: Option<u64>,
     next_receiver: u64,
-    /// When the last receiver left; `None` while one is attached.
-    detached_at: Option<Instant>,
+    /// While a receiver is attached: when the last frame went out (the
+    /// heartbeat counts from it). Otherwise: when the last receiver left.
+    since: Instant,
+    /// The supervisor found the heartbeat due; the receiver sends it next.
+    heartbeat_due: bool,
+    /// The deadline the supervisor sleeps towards (`None`: none). A change
+    /// that brings the next deadline before it must wake the supervisor.
+    armed: Option<Instant>,
     /// A sender found the queue full and waits for room.
     sender_waiting: bool,
     /// Received from the client, not yet read by the handler. After a
@@ -128,15 +154,18 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(now: Instant) -> Self {
+    pub fn new(now: Instant, timing: Timing) -> Self {
         State {
+            timing,
             opened: false,
             reason: None,
             queue: VecDeque::new(),
             queued_bytes: 0,
             receiver: None,
             next_receiver: 0,
-            detached_at: Some(now),
+            since: now,
+            heartbeat_due: false,
+            armed: None,
             sender_waiting: false,
             inbound: VecDeque::new(),
             inbound_bytes: 0,
@@ -156,6 +185,151 @@ impl State {
 
     pub fn queued(&self) -> (usize, usize) {
         (self.queue.len(), self.queued_bytes)
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /// The next deadline: the heartbeat while a receiver is attached to an
+    /// open session, the expiry while none is. (Closed, the attached
+    /// receiver gets the close frame and leaves: nothing to time.)
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.receiver {
+            Some(_) if self.reason.is_none() => Some(self.since + self.timing.heartbeat),
+            // Closed: the receiver gets the close frame and leaves.
+            Some(_) => None,
+            None => Some(self.since + self.timing.linger),
+        }
+    }
+
+    /// Records the deadline the supervisor now sleeps towards, and returns it.
+    pub fn arm(&mut self) -> Option<Instant> {
+        self.armed = self.poll_timeout();
+        self.armed
+    }
+
+    /// True when the next deadline is now earlier than the armed one: the
+    /// supervisor must be woken to sleep less.
+    fn rearm_needed(&self) -> bool {
+        match (self.poll_timeout(), self.armed) {
+            (Some(next), Some(armed)) => next < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// Does what is due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) -> Timeout {
+        match self.receiver {
+            None if now >= self.since + self.timing.linger => {
+                self.close(CloseReason::Timeout);
+                Timeout::Expired
+            }
+            Some(_) if self.reason.is_none() && now >= self.since + self.timing.heartbeat => {
+                // The next one counts from now, as if it went out at once.
+                self.heartbeat_due = true;
+                self.since = now;
+                Timeout::Heartbeat
+            }
+            _ => Timeout::Nothing,
+        }
+    }
+
+    // ------------------------------------------------------------ receiving
+
+    /// A receiving request arrives at `now`.
+    pub fn attach(&mut self, now: Instant) -> Attach {
+        if self.receiver.is_some() {
+            return Attach::Busy;
+        }
+        self.next_receiver += 1;
+        self.receiver = Some(self.next_receiver);
+        self.since = now;
+        self.heartbeat_due = false;
+        Attach::Attached(self.next_receiver, self.rearm_needed())
+    }
+
+    /// The attached receiver's next frame, sent at `now`.
+    pub fn next(&mut self, now: Instant) -> Next {
+        let next = self.take_next();
+        if next != Next::Wait {
+            self.since = now;
+            self.heartbeat_due = false;
+        }
+        next
+    }
+
+    fn take_next(&mut self) -> Next {
+        if !self.opened {
+            self.opened = true;
+            return Next::Open;
+        }
+        let batch = if self.queue.len() > 1 {
+            Some(Batch::Many(self.queue.drain(..).collect()))
+        } else {
+            self.queue.pop_front().map(Batch::One)
+        };
+        if let Some(batch) = batch {
+            self.queued_bytes = 0;
+            return Next::Messages(batch, std::mem::take(&mut self.sender_waiting));
+        }
+        match &self.reason {
+            // Built when asked: only polls of a closed session need it.
+            Some(reason) => {
+                let (code, text) = reason.close_frame();
+                Next::Close(frame::close(code, text))
+            }
+            None if self.heartbeat_due => Next::Heartbeat,
+            None => Next::Wait,
+        }
+    }
+
+    /// The receiver `id` leaves at `now`. `completed` is false when its
+    /// request was aborted before it finished, which interrupts the session.
+    pub fn detach(&mut self, id: u64, completed: bool, now: Instant) -> Detach {
+        if self.receiver != Some(id) {
+            return Detach::default();
+        }
+        self.receiver = None;
+        self.since = now;
+        let closed = !completed && self.close(CloseReason::Interrupted);
+        Detach {
+            closed,
+            wake_supervisor: self.rearm_needed(),
+        }
+    }
+
+    /// Closes the session. Messages the application queued before a
+    /// close of its own still go out first; any other reason drops them.
+    /// Returns false if it was closed already.
+    pub fn close(&mut self, reason: CloseReason) -> bool {
+        if self.reason.is_some() {
+            return false;
+        }
+        if !matches!(reason, CloseReason::Server { .. }) {
+            self.queue.clear();
+            self.queued_bytes = 0;
+        }
+        self.reason = Some(reason);
+        true
+    }
+
+    // ------------------------------------------------------------- queues
+
+    /// Queues a message. An empty queue always takes one message, whatever
+    /// its size, so a message larger than the byte bound can still be sent.
+    pub fn push(&mut self, msg: Message, limits: Limits) -> Push {
+        if self.reason.is_some() {
+            return Push::Closed(msg);
+        }
+        if !self.queue.is_empty()
+            && (self.queue.len() >= limits.messages || self.queued_bytes + msg.len() > limits.bytes)
+        {
+            self.sender_waiting = true;
+            return Push::Full(msg);
+        }
+        self.queued_bytes += msg.len();
+        self.queue.push_back(msg);
+        Push::Queued
     }
 
     /// Queues a message from the client for the handler. An empty queue
@@ -197,97 +371,15 @@ impl State {
         self.inbound.clear();
         self.inbound_bytes = 0;
     }
+}
 
-    /// Queues a message. An empty queue always takes one message, whatever
-    /// its size, so a message larger than the byte bound can still be sent.
-    pub fn push(&mut self, msg: Message, limits: Limits) -> Push {
-        if self.reason.is_some() {
-            return Push::Closed(msg);
-        }
-        if !self.queue.is_empty()
-            && (self.queue.len() >= limits.messages || self.queued_bytes + msg.len() > limits.bytes)
-        {
-            self.sender_waiting = true;
-            return Push::Full(msg);
-        }
-        self.queued_bytes += msg.len();
-        self.queue.push_back(msg);
-        Push::Queued
-    }
-
-    /// A receiving request arrives.
-    pub fn attach(&mut self) -> Attach {
-        if self.receiver.is_some() {
-            return Attach::Busy;
-        }
-        self.next_receiver += 1;
-        self.receiver = Some(self.next_receiver);
-        self.detached_at = None;
-        Attach::Attached(self.next_receiver)
-    }
-
-    /// The attached receiver's next frame.
-    pub fn next(&mut self) -> Next {
-        if !self.opened {
-            self.opened = true;
-            return Next::Open;
-        }
-        let batch = if self.queue.len() > 1 {
-            Some(Batch::Many(self.queue.drain(..).collect()))
-        } else {
-            self.queue.pop_front().map(Batch::One)
-        };
-        if let Some(batch) = batch {
-            self.queued_bytes = 0;
-            return Next::Messages(batch, std::mem::take(&mut self.sender_waiting));
-        }
-        match &self.reason {
-            // Built when asked: only polls of a closed session need it.
-            Some(reason) => {
-                let (code, text) = close_parts(reason);
-                Next::Close(frame::close(code, text))
-            }
-            None => Next::Wait,
-        }
-    }
-
-    /// The receiver `id` leaves. `completed` is false when its request was
-    /// aborted before it finished, which interrupts the session.
-    /// Returns true when this closed the session.
-    pub fn detach(&mut self, id: u64, completed: bool, now: Instant) -> bool {
-        if self.receiver != Some(id) {
-            return false;
-        }
-        self.receiver = None;
-        self.detached_at = Some(now);
-        !completed && self.close(CloseReason::Interrupted)
-    }
-
-    /// Closes the session. Messages the application queued before a
-    /// close of its own still go out first; any other reason drops them.
-    /// Returns false if it was closed already.
-    pub fn close(&mut self, reason: CloseReason) -> bool {
-        if self.reason.is_some() {
-            return false;
-        }
-        if !matches!(reason, CloseReason::Server { .. }) {
-            self.queue.clear();
-            self.queued_bytes = 0;
-        }
-        self.reason = Some(reason);
-        true
-    }
-
-    /// When the session expires if nothing attaches: `None` while a
-    /// receiver is attached.
-    pub fn deadline(&self, delay: Duration) -> Option<Instant> {
-        self.detached_at.map(|t| t + delay)
-    }
-
-    /// True when no receiver has been attached for `delay`.
-    pub fn expired(&self, now: Instant, delay: Duration) -> bool {
-        self.deadline(delay).is_some_and(|d| d <= now)
-    }
+/// What [`State::detach`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Detach {
+    /// The receiver was aborted: this closed the session (interrupted).
+    pub closed: bool,
+    /// The expiry is now due before what the supervisor waits for.
+    pub wake_supervisor: bool,
 }
 
 #[cfg(test)]
@@ -298,10 +390,14 @@ mod tests {
         messages: 3,
         bytes: 10,
     };
+    const TIMING: Timing = Timing {
+        heartbeat: Duration::from_secs(25),
+        linger: Duration::from_secs(5),
+    };
 
     fn state() -> (State, Instant) {
         let now = Instant::now();
-        (State::new(now), now)
+        (State::new(now, TIMING), now)
     }
 
     fn texts(next: Next) -> Vec<String> {
@@ -311,60 +407,64 @@ mod tests {
         }
     }
 
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
     #[test]
     fn open_frame_comes_first_then_queued_messages() {
-        let (mut s, _) = state();
+        let (mut s, t) = state();
         assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
-        assert_eq!(s.attach(), Attach::Attached(1));
-        assert_eq!(s.next(), Next::Open);
-        assert_eq!(texts(s.next()), ["a"]);
-        assert_eq!(s.next(), Next::Wait);
+        assert!(matches!(s.attach(t), Attach::Attached(1, _)));
+        assert_eq!(s.next(t), Next::Open);
+        assert_eq!(texts(s.next(t)), ["a"]);
+        assert_eq!(s.next(t), Next::Wait);
     }
 
     #[test]
     fn one_receiver_at_a_time() {
-        let (mut s, now) = state();
-        assert_eq!(s.attach(), Attach::Attached(1));
-        assert_eq!(s.attach(), Attach::Busy);
-        assert!(!s.detach(1, true, now));
-        assert_eq!(s.attach(), Attach::Attached(2));
+        let (mut s, t) = state();
+        assert!(matches!(s.attach(t), Attach::Attached(1, _)));
+        assert_eq!(s.attach(t), Attach::Busy);
+        assert!(!s.detach(1, true, t).closed);
+        assert!(matches!(s.attach(t), Attach::Attached(2, _)));
         // A stale id does not detach the current receiver.
-        assert!(!s.detach(1, true, now));
-        assert_eq!(s.attach(), Attach::Busy);
+        assert_eq!(s.detach(1, true, t), Detach::default());
+        assert_eq!(s.attach(t), Attach::Busy);
     }
 
     #[test]
     fn queue_bounds_by_count_and_bytes() {
-        let (mut s, _) = state();
+        let (mut s, t) = state();
         assert_eq!(
             s.push("12345678901234".into(), LIMITS),
             Push::Queued,
             "empty queue takes any size"
         );
         assert!(matches!(s.push("x".into(), LIMITS), Push::Full(m) if m.as_str() == "x"));
-        s.attach();
-        s.next();
-        assert_eq!(texts(s.next()), ["12345678901234"]);
+        s.attach(t);
+        s.next(t);
+        assert_eq!(texts(s.next(t)), ["12345678901234"]);
         for _ in 0..3 {
             assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
         }
         assert!(matches!(s.push("a".into(), LIMITS), Push::Full(_)));
         assert_eq!(s.queued(), (3, 3));
         // The drain says a sender was turned away, once.
-        let drained = s.next();
+        let drained = s.next(t);
         assert!(
             matches!(&drained, Next::Messages(b, true) if b.len() == 3),
             "{drained:?}"
         );
         s.push("a".into(), LIMITS);
-        assert!(matches!(s.next(), Next::Messages(Batch::One(_), false)));
+        assert!(matches!(s.next(t), Next::Messages(Batch::One(_), false)));
     }
 
     #[test]
     fn application_close_flushes_queue_first() {
-        let (mut s, _) = state();
-        s.attach();
-        assert_eq!(s.next(), Next::Open);
+        let (mut s, t) = state();
+        s.attach(t);
+        assert_eq!(s.next(t), Next::Open);
         s.push("bye".into(), LIMITS);
         assert!(s.close(CloseReason::Server {
             code: 3000,
@@ -372,10 +472,10 @@ mod tests {
         }));
         assert!(!s.close(CloseReason::Timeout), "close is once");
         assert!(matches!(s.push("late".into(), LIMITS), Push::Closed(_)));
-        assert_eq!(texts(s.next()), ["bye"]);
-        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(texts(s.next(t)), ["bye"]);
+        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
         // A closed session keeps answering its close frame.
-        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
         assert_eq!(s.push_inbound("late".into(), LIMITS), InPush::Discard);
     }
 
@@ -411,29 +511,29 @@ mod tests {
 
     #[test]
     fn closed_before_the_first_poll_still_opens() {
-        let (mut s, _) = state();
+        let (mut s, t) = state();
         s.close(CloseReason::Server {
             code: 3000,
             reason: "Go away!".into(),
         });
-        s.attach();
-        assert_eq!(s.next(), Next::Open);
-        assert_eq!(s.next(), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        s.attach(t);
+        assert_eq!(s.next(t), Next::Open);
+        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
     }
 
     #[test]
     fn aborted_receiver_interrupts_and_drops_queue() {
-        let (mut s, now) = state();
-        let Attach::Attached(id) = s.attach() else {
+        let (mut s, t) = state();
+        let Attach::Attached(id, _) = s.attach(t) else {
             panic!()
         };
-        s.next();
+        s.next(t);
         s.push("lost".into(), LIMITS);
-        assert!(s.detach(id, false, now));
+        assert!(s.detach(id, false, t).closed);
         assert_eq!(s.reason(), Some(&CloseReason::Interrupted));
-        s.attach();
+        s.attach(t);
         assert_eq!(
-            s.next(),
+            s.next(t),
             Next::Close(r#"c[1002,"Connection interrupted"]"#.into())
         );
     }
@@ -441,18 +541,106 @@ mod tests {
     #[test]
     fn expiry_counts_from_the_last_detach() {
         let (mut s, t0) = state();
-        let delay = Duration::from_secs(5);
-        assert_eq!(s.deadline(delay), Some(t0 + delay));
-        let Attach::Attached(id) = s.attach() else {
+        assert_eq!(s.poll_timeout(), Some(t0 + secs(5)), "a new session waits");
+        let Attach::Attached(id, _) = s.attach(t0) else {
             panic!()
         };
-        assert!(
-            !s.expired(t0 + Duration::from_secs(60), delay),
+        assert_eq!(
+            s.handle_timeout(t0 + secs(5)),
+            Timeout::Nothing,
             "attached never expires"
         );
-        let t1 = t0 + Duration::from_secs(10);
+        let t1 = t0 + secs(10);
+        s.next(t1);
         s.detach(id, true, t1);
-        assert!(!s.expired(t1 + Duration::from_millis(4999), delay));
-        assert!(s.expired(t1 + delay, delay));
+        assert_eq!(s.poll_timeout(), Some(t1 + secs(5)));
+        assert_eq!(
+            s.handle_timeout(t1 + Duration::from_millis(4999)),
+            Timeout::Nothing
+        );
+        assert_eq!(s.handle_timeout(t1 + secs(5)), Timeout::Expired);
+        assert_eq!(s.reason(), Some(&CloseReason::Timeout));
+    }
+
+    #[test]
+    fn heartbeat_after_silence_then_counts_again() {
+        let (mut s, t0) = state();
+        s.attach(t0);
+        assert_eq!(s.next(t0), Next::Open);
+        assert_eq!(s.poll_timeout(), Some(t0 + secs(25)));
+        // A frame at 20 s moves the heartbeat: nothing is due at 25 s.
+        let t20 = t0 + secs(20);
+        s.push("m".into(), LIMITS);
+        assert_eq!(texts(s.next(t20)), ["m"]);
+        assert_eq!(s.handle_timeout(t0 + secs(25)), Timeout::Nothing);
+        assert_eq!(s.poll_timeout(), Some(t20 + secs(25)));
+        let t45 = t20 + secs(25);
+        assert_eq!(s.handle_timeout(t45), Timeout::Heartbeat);
+        assert_eq!(s.poll_timeout(), Some(t45 + secs(25)), "the next one");
+        assert_eq!(s.next(t45), Next::Heartbeat);
+        assert_eq!(s.next(t45), Next::Wait);
+        // A message frame does a heartbeat's job: a due one is dropped.
+        let t70 = t45 + secs(25);
+        assert_eq!(s.handle_timeout(t70), Timeout::Heartbeat);
+        s.push("m".into(), LIMITS);
+        assert_eq!(texts(s.next(t70)), ["m"]);
+        assert_eq!(s.next(t70), Next::Wait);
+    }
+
+    #[test]
+    fn the_supervisor_is_woken_only_for_an_earlier_deadline() {
+        let (mut s, t0) = state();
+        assert_eq!(s.arm(), Some(t0 + secs(5)));
+        // Attaching pushes the deadline later: no wake-up.
+        let Attach::Attached(id, false) = s.attach(t0 + secs(1)) else {
+            panic!()
+        };
+        s.next(t0 + secs(1));
+        // Leaving at 2 s: expiry at 7 s, later than the armed 5 s.
+        let d = s.detach(id, true, t0 + secs(2));
+        assert!(!d.wake_supervisor);
+        // At 5 s the supervisor finds nothing due and re-arms for 7 s.
+        assert_eq!(s.handle_timeout(t0 + secs(5)), Timeout::Nothing);
+        assert_eq!(s.arm(), Some(t0 + secs(7)));
+        // Armed for a heartbeat far away, a detach must wake it.
+        let Attach::Attached(id, _) = s.attach(t0 + secs(6)) else {
+            panic!()
+        };
+        assert_eq!(s.arm(), Some(t0 + secs(31)));
+        assert!(s.detach(id, true, t0 + secs(6)).wake_supervisor);
+    }
+
+    #[test]
+    fn a_heartbeat_shorter_than_the_linger_wakes_the_supervisor_on_attach() {
+        let now = Instant::now();
+        let mut s = State::new(
+            now,
+            Timing {
+                heartbeat: Duration::from_millis(100),
+                linger: secs(5),
+            },
+        );
+        assert_eq!(s.arm(), Some(now + secs(5)));
+        assert_eq!(s.attach(now), Attach::Attached(1, true));
+        assert_eq!(s.arm(), Some(now + Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn a_websocket_session_ends_with_its_receiver() {
+        let now = Instant::now();
+        let mut s = State::new(
+            now,
+            Timing {
+                heartbeat: secs(25),
+                linger: Duration::ZERO,
+            },
+        );
+        let Attach::Attached(id, _) = s.attach(now) else {
+            panic!()
+        };
+        s.next(now);
+        assert_eq!(s.arm(), Some(now + secs(25)));
+        assert!(s.detach(id, true, now).wake_supervisor);
+        assert_eq!(s.handle_timeout(now), Timeout::Expired);
     }
 }

@@ -17,7 +17,46 @@ use futures_util::{stream, StreamExt};
 use md5::{Digest, Md5};
 use tokio::sync::{mpsc, oneshot};
 
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+
 use super::websocket::{WsIn, WsSink};
+use crate::http::RequestError;
+
+/// The two key numbers of a hixie-76 handshake (`Sec-WebSocket-Key1/2`,
+/// and no `Sec-WebSocket-Version`), `None` for any other upgrade.
+pub(crate) fn keys(req: &HttpRequest) -> Result<Option<(u32, u32)>, RequestError> {
+    let h = req.headers();
+    let (Some(k1), Some(k2)) = (h.get("sec-websocket-key1"), h.get("sec-websocket-key2")) else {
+        return Ok(None);
+    };
+    if h.contains_key(header::SEC_WEBSOCKET_VERSION) {
+        return Ok(None);
+    }
+    let key = |v: &header::HeaderValue| v.to_str().ok().and_then(key_value);
+    match (key(k1), key(k2)) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        _ => Err(RequestError::BadRequest(
+            "Malformed Sec-WebSocket-Key1/Key2.",
+        )),
+    }
+}
+
+/// The 101 answer's head: the upgrade, the socket's location and origin.
+pub(crate) fn response(req: &HttpRequest) -> HttpResponseBuilder {
+    let host = req.connection_info().host().to_owned();
+    let location = match req.uri().path_and_query() {
+        Some(pq) => format!("ws://{host}{pq}"),
+        None => format!("ws://{host}{}", req.path()),
+    };
+    let mut b = HttpResponse::SwitchingProtocols();
+    b.upgrade("WebSocket")
+        .insert_header(("Sec-WebSocket-Location", location));
+    if let Some(o) = req.headers().get(header::ORIGIN) {
+        b.insert_header(("Sec-WebSocket-Origin", o.clone()));
+    }
+    b
+}
 
 /// The numeric value of a `Sec-WebSocket-Key1/2` header: its digits as a
 /// number divided by its count of spaces. `None` when malformed.

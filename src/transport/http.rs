@@ -1,66 +1,108 @@
-//! The HTTP receiving transports: xhr polling and streaming, EventSource,
-//! htmlfile and JSONP polling. They differ only in how a frame is wrapped,
-//! what comes before the first frame, and whether the response carries one
-//! frame or streams up to the response limit.
-
-use std::time::Duration;
+//! The HTTP transports, end to end: the receivers (xhr polling and
+//! streaming, EventSource, htmlfile, JSONP polling) and the sends they pair
+//! with (`xhr_send`, `jsonp_send`).
+//!
+//! The receivers differ only in what [`HttpReceiver`] says about each: its
+//! content type, what comes before the first frame, how a frame is wrapped,
+//! whether it answers one frame (polling) or streams up to the response
+//! limit, and whether it takes a callback.
 
 use bytes::Bytes;
 use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::stream;
 
-use super::Transport;
+use actix_web::http::header::HeaderValue;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+
+use super::{SessionRequest, Transport};
+use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
+use crate::protocol::inbound::{self, PayloadError};
 use crate::session::{Attachment, Outgoing};
+
+/// The HTTP receiving transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HttpReceiver {
+    XhrPolling,
+    XhrStreaming,
+    EventSource,
+    HtmlFile,
+    Jsonp,
+}
 
 const HTMLFILE_HEAD_1: &str = "<!doctype html>\n<html><head>\n  <meta http-equiv=\"X-UA-Compatible\" content=\"IE=edge\" />\n  <meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />\n</head><body><h2>Don't panic!</h2>\n  <script>\n    document.domain = document.domain;\n    var c = parent.";
 const HTMLFILE_HEAD_2: &str = ";\n    c.start();\n    function p(d) {c.message(d);};\n    window.onload = function() {c.stop();};\n  </script>";
 
-/// How one HTTP receiving transport writes frames.
+impl HttpReceiver {
+    pub fn transport(self) -> Transport {
+        match self {
+            HttpReceiver::XhrPolling => Transport::XhrPolling,
+            HttpReceiver::XhrStreaming => Transport::XhrStreaming,
+            HttpReceiver::EventSource => Transport::EventSource,
+            HttpReceiver::HtmlFile => Transport::HtmlFile,
+            HttpReceiver::Jsonp => Transport::JsonpPolling,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            HttpReceiver::EventSource => "text/event-stream",
+            HttpReceiver::HtmlFile => "text/html; charset=UTF-8",
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming | HttpReceiver::Jsonp => {
+                "application/javascript; charset=UTF-8"
+            }
+        }
+    }
+
+    /// Streaming receivers keep the response open up to the response limit;
+    /// polling ones answer one frame.
+    fn streaming(self) -> bool {
+        match self {
+            HttpReceiver::XhrStreaming | HttpReceiver::EventSource | HttpReceiver::HtmlFile => true,
+            HttpReceiver::XhrPolling | HttpReceiver::Jsonp => false,
+        }
+    }
+
+    /// Receivers whose frames call a page's function, named by `c=`.
+    fn takes_callback(self) -> bool {
+        match self {
+            HttpReceiver::HtmlFile | HttpReceiver::Jsonp => true,
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming | HttpReceiver::EventSource => {
+                false
+            }
+        }
+    }
+}
+
+/// How one receiving request writes frames: its transport and callback.
 #[derive(Debug, Clone)]
 pub(crate) struct Framing {
-    transport: Transport,
+    receiver: HttpReceiver,
     /// The validated JSONP / htmlfile callback.
     callback: Box<str>,
 }
 
 impl Framing {
-    pub fn new(transport: Transport, callback: Option<&str>) -> Self {
+    pub fn new(receiver: HttpReceiver, callback: Option<&str>) -> Self {
         Framing {
-            transport,
+            receiver,
             callback: callback.unwrap_or_default().into(),
         }
-    }
-
-    pub fn content_type(&self) -> &'static str {
-        match self.transport {
-            Transport::EventSource => "text/event-stream",
-            Transport::HtmlFile => "text/html; charset=UTF-8",
-            _ => "application/javascript; charset=UTF-8",
-        }
-    }
-
-    /// Streaming transports keep the response open up to the response
-    /// limit; polling ones answer one frame.
-    pub fn streaming(&self) -> bool {
-        matches!(
-            self.transport,
-            Transport::XhrStreaming | Transport::EventSource | Transport::HtmlFile
-        )
     }
 
     /// What a streaming response starts with, before any frame: padding
     /// that makes browsers and proxies start delivering.
     pub fn prelude(&self) -> Option<Bytes> {
-        match self.transport {
-            Transport::XhrStreaming => {
+        match self.receiver {
+            HttpReceiver::XhrStreaming => {
                 let mut p = vec![b'h'; 2049];
                 p[2048] = b'\n';
                 Some(p.into())
             }
-            Transport::EventSource => Some(Bytes::from_static(b"\r\n")),
-            Transport::HtmlFile => {
+            HttpReceiver::EventSource => Some(Bytes::from_static(b"\r\n")),
+            HttpReceiver::HtmlFile => {
                 let mut p = String::with_capacity(1100);
                 p.push_str(HTMLFILE_HEAD_1);
                 p.push_str(&self.callback);
@@ -72,15 +114,15 @@ impl Framing {
                 p.push_str("\r\n");
                 Some(p.into())
             }
-            _ => None,
+            HttpReceiver::XhrPolling | HttpReceiver::Jsonp => None,
         }
     }
 
     /// One frame, wrapped for this transport.
     pub fn wrap(&self, frame: &str) -> Bytes {
         let mut out = String::with_capacity(frame.len() + 32);
-        match self.transport {
-            Transport::EventSource => {
+        match self.receiver {
+            HttpReceiver::EventSource => {
                 // sockjs-client passes every event through `decodeURI`, so a
                 // raw `%` would break it (or change the message): send it as
                 // `%25`. CR, LF and NUL, which would end or corrupt the
@@ -94,33 +136,24 @@ impl Framing {
                 }
                 out.push_str("\r\n\r\n");
             }
-            Transport::HtmlFile => {
+            HttpReceiver::HtmlFile => {
                 out.push_str("<script>\np(");
                 frame::quote_frame(frame, &mut out);
                 out.push_str(");\n</script>\r\n");
             }
-            Transport::JsonpPolling => {
+            HttpReceiver::Jsonp => {
                 out.push_str("/**/");
                 out.push_str(&self.callback);
                 out.push('(');
                 frame::quote_frame(frame, &mut out);
                 out.push_str(");\r\n");
             }
-            _ => {
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => {
                 out.push_str(frame);
                 out.push('\n');
             }
         }
         Bytes::from(out)
-    }
-
-    /// A complete answer of one frame for a request that does not attach
-    /// (another receiver is attached): prelude, frame, end.
-    pub fn one_frame(&self, frame: &str) -> Vec<Bytes> {
-        self.prelude()
-            .into_iter()
-            .chain(std::iter::once(self.wrap(frame)))
-            .collect()
     }
 }
 
@@ -137,29 +170,135 @@ pub(crate) fn valid_callback(name: &str) -> bool {
 /// The longest callback name accepted.
 pub(crate) const MAX_CALLBACK_LEN: usize = 64;
 
+/// A receiving request: opens the session if it is new, becomes its
+/// receiver (or answers 2010 when another is attached), and answers one
+/// frame or streams.
+pub(crate) async fn receive(
+    r: SessionRequest,
+    receiver: HttpReceiver,
+) -> Result<HttpResponse, RequestError> {
+    let req = &r.http;
+    let callback = match receiver.takes_callback() {
+        true => match crate::session::query_param(req.query_string(), "c") {
+            None => return Err(RequestError::CallbackRequired),
+            Some(c) if !valid_callback(&c) => return Err(RequestError::InvalidCallback),
+            Some(c) => Some(c),
+        },
+        false => None,
+    };
+    let framing = Framing::new(receiver, callback.as_deref());
+    let inner = r.sessions.open(req, &r.id, receiver.transport())?;
+    let mut b = headers::session(req, StatusCode::OK);
+    b.content_type(HeaderValue::from_static(receiver.content_type()));
+    if r.sessions.config.cookie_needed {
+        headers::jsessionid(&mut b, req);
+    }
+    let attachment = inner.attach();
+    Ok(match (attachment, receiver.streaming()) {
+        (Some(mut attachment), false) => {
+            // A poll answers one frame with a sized body, written together
+            // with the head once the frame is ready: a head sent ahead of a
+            // late body would wait for the client's delayed ACK under Nagle
+            // (actix-web's default), 40 ms per message. If the client goes
+            // away meanwhile, actix drops this future and the attachment's
+            // drop interrupts the session, as a dropped body would.
+            let out = match attachment.try_next() {
+                Some(out) => out,
+                None => attachment.next().await,
+            };
+            attachment.complete();
+            drop(attachment);
+            b.body(framing.wrap(&frame_of(out)))
+        }
+        (Some(attachment), true) => streaming(
+            req,
+            b,
+            receiver_body(attachment, framing, r.sessions.config.response_limit),
+        ),
+        (None, false) => b.body(framing.wrap(frame::ANOTHER_CONNECTION)),
+        (None, true) => {
+            let chunks = framing
+                .prelude()
+                .into_iter()
+                .chain([framing.wrap(frame::ANOTHER_CONNECTION)])
+                .map(Ok::<_, std::convert::Infallible>);
+            streaming(req, b, stream::iter(chunks))
+        }
+    })
+}
+
+/// A send (`xhr_send`, or `jsonp_send` with `jsonp`): a JSON array of
+/// messages for the session's handler, from the body or (JSONP) the form
+/// field `d`.
+pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse, RequestError> {
+    let req = &r.http;
+    let Some(inner) = r.sessions.get(&r.id) else {
+        return Err(RequestError::NotFound);
+    };
+    let body = body::read(req, r.payload, r.sessions.config.max_message_size).await?;
+    let messages = if jsonp && body::is_form(req) {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map_err(|_| PayloadError::Broken)
+            .and_then(|form| match form.into_iter().find(|(k, _)| k == "d") {
+                Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
+                _ => Err(PayloadError::Empty),
+            })
+    } else {
+        inbound::parse_array(&body)
+    }?;
+    inner.deliver(messages).await;
+    let status = match jsonp {
+        true => StatusCode::OK,
+        false => StatusCode::NO_CONTENT,
+    };
+    let mut b = headers::session(req, status);
+    b.content_type(HeaderValue::from_static(headers::TEXT_PLAIN));
+    if r.sessions.config.cookie_needed {
+        headers::jsessionid(&mut b, req);
+    }
+    Ok(match jsonp {
+        true => b.body("ok"),
+        false => b.finish(),
+    })
+}
+
+/// A streamed answer. HTTP/1.0 has no chunked encoding: the body then ends
+/// by closing the connection.
+fn streaming<S>(req: &HttpRequest, mut b: HttpResponseBuilder, body: S) -> HttpResponse
+where
+    S: Stream<Item = Result<Bytes, std::convert::Infallible>> + 'static,
+{
+    let http10 = req.version() < actix_web::http::Version::HTTP_11;
+    if http10 {
+        b.force_close();
+    }
+    let mut response = b.streaming(body);
+    if http10 {
+        response.head_mut().no_chunking(true);
+    }
+    response
+}
+
 struct BodyState {
     attachment: Option<Attachment>,
     framing: Framing,
     prelude: Option<Bytes>,
-    heartbeat: Duration,
-    /// Bytes of frames still allowed before the response ends (streaming).
+    /// Bytes of frames still allowed before the response ends.
     remaining: usize,
 }
 
-/// The response body of an attached receiver. Dropping it (the client went
-/// away) detaches the receiver; if that happens before the response
-/// finished, the session is interrupted.
-pub(crate) fn receiver_body(
+/// The body of a streaming receiver. Dropping it (the client went away)
+/// detaches the receiver; if that happens before the response finished,
+/// the session is interrupted.
+fn receiver_body(
     attachment: Attachment,
     framing: Framing,
-    heartbeat: Duration,
     response_limit: usize,
 ) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> + 'static {
     let state = BodyState {
         attachment: Some(attachment),
         prelude: framing.prelude(),
         framing,
-        heartbeat,
         remaining: response_limit,
     };
     stream::unfold(state, |mut st| async move {
@@ -167,11 +306,11 @@ pub(crate) fn receiver_body(
             return Some((Ok(p), st));
         }
         let attachment = st.attachment.as_mut()?;
-        let out = attachment.next(st.heartbeat).await;
+        let out = attachment.next().await;
         let last = matches!(out, Outgoing::Close(_));
         let chunk = st.framing.wrap(&frame_of(out));
         st.remaining = st.remaining.saturating_sub(chunk.len());
-        if last || !st.framing.streaming() || st.remaining == 0 {
+        if last || st.remaining == 0 {
             // Finished normally: detach now, not when the body is dropped.
             if let Some(mut a) = st.attachment.take() {
                 a.complete();
@@ -197,38 +336,38 @@ mod tests {
 
     #[test]
     fn wrapping() {
-        let xhr = Framing::new(Transport::XhrPolling, None);
+        let xhr = Framing::new(HttpReceiver::XhrPolling, None);
         assert_eq!(&xhr.wrap("o")[..], b"o\n");
-        let es = Framing::new(Transport::EventSource, None);
+        let es = Framing::new(HttpReceiver::EventSource, None);
         assert_eq!(&es.wrap(r#"a["x"]"#)[..], b"data: a[\"x\"]\r\n\r\n");
         assert_eq!(
             &es.wrap(r#"a["100%","%2F"]"#)[..],
             b"data: a[\"100%25\",\"%252F\"]\r\n\r\n"
         );
-        let html = Framing::new(Transport::HtmlFile, Some("cb"));
+        let html = Framing::new(HttpReceiver::HtmlFile, Some("cb"));
         assert_eq!(
             &html.wrap(r#"a["x"]"#)[..],
             b"<script>\np(\"a[\\\"x\\\"]\");\n</script>\r\n"
         );
-        let jsonp = Framing::new(Transport::JsonpPolling, Some("x"));
+        let jsonp = Framing::new(HttpReceiver::Jsonp, Some("x"));
         assert_eq!(&jsonp.wrap("o")[..], b"/**/x(\"o\");\r\n");
     }
 
     #[test]
     fn preludes() {
-        let p = Framing::new(Transport::XhrStreaming, None)
+        let p = Framing::new(HttpReceiver::XhrStreaming, None)
             .prelude()
             .unwrap_or_default();
         assert_eq!(p.len(), 2049);
         assert!(p.starts_with(b"hhhh") && p.ends_with(b"h\n"));
-        let html = Framing::new(Transport::HtmlFile, Some("callback"))
+        let html = Framing::new(HttpReceiver::HtmlFile, Some("callback"))
             .prelude()
             .unwrap_or_default();
         assert!(html.len() > 1024);
         let text = std::str::from_utf8(&html).unwrap_or_default();
         assert!(text.trim().ends_with("c.stop();};\n  </script>"));
         assert!(text.contains("var c = parent.callback;"));
-        assert!(Framing::new(Transport::XhrPolling, None)
+        assert!(Framing::new(HttpReceiver::XhrPolling, None)
             .prelude()
             .is_none());
     }

@@ -1,79 +1,26 @@
-//! One adapter per transport over the session layer. HTTP transports share
-//! [`http::ReceiverBody`]; WebSocket flavours share [`websocket::pump`].
+//! The transports, one file per family, each owning its requests end to
+//! end: [`http`] (polling and streaming receivers, and the sends they pair
+//! with), [`websocket`] (the RFC 6455 handshake and the pump shared with
+//! [`hixie76`]'s legacy framing).
 
 pub(crate) mod hixie76;
 pub(crate) mod http;
 pub(crate) mod websocket;
 
-use std::fmt;
+use std::sync::Arc;
 
-/// The transports a SockJS session can use.
-///
-/// ```
-/// use actix_sockjs::Transport;
-///
-/// assert_eq!(Transport::XhrStreaming.name(), "xhr_streaming");
-/// assert_eq!(Transport::from_name("eventsource"), Some(Transport::EventSource));
-/// assert_eq!(Transport::XhrPolling.to_string(), "xhr-polling");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Transport {
-    /// SockJS-framed WebSocket (`/<server>/<session>/websocket`).
-    Websocket,
-    /// Plain WebSocket with no SockJS framing (`/websocket`).
-    RawWebsocket,
-    /// XHR long-polling (`xhr` + `xhr_send`).
-    XhrPolling,
-    /// XHR streaming (`xhr_streaming` + `xhr_send`).
-    XhrStreaming,
-    /// Server-sent events (`eventsource` + `xhr_send`).
-    EventSource,
-    /// The forever-iframe (`htmlfile` + `xhr_send`).
-    HtmlFile,
-    /// JSONP polling (`jsonp` + `jsonp_send`).
-    JsonpPolling,
-}
+use actix_web::dev::Payload;
+use actix_web::HttpRequest;
 
-impl Transport {
-    /// The name in SockJS URLs (for [`Transport::RawWebsocket`]: `websocket`,
-    /// its path).
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Websocket | Transport::RawWebsocket => "websocket",
-            Transport::XhrPolling => "xhr",
-            Transport::XhrStreaming => "xhr_streaming",
-            Transport::EventSource => "eventsource",
-            Transport::HtmlFile => "htmlfile",
-            Transport::JsonpPolling => "jsonp",
-        }
-    }
+pub use crate::protocol::transport::Transport;
+use crate::session::Sessions;
 
-    /// The receiving transport named by a SockJS URL's last segment.
-    pub fn from_name(name: &str) -> Option<Transport> {
-        Some(match name {
-            "websocket" => Transport::Websocket,
-            "xhr" => Transport::XhrPolling,
-            "xhr_streaming" => Transport::XhrStreaming,
-            "eventsource" => Transport::EventSource,
-            "htmlfile" => Transport::HtmlFile,
-            "jsonp" => Transport::JsonpPolling,
-            _ => return None,
-        })
-    }
-}
-
-/// The name sockjs-client uses (`xhr-polling`, `jsonp-polling`, ...).
-impl fmt::Display for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Transport::Websocket => "websocket",
-            Transport::RawWebsocket => "raw-websocket",
-            Transport::XhrPolling => "xhr-polling",
-            Transport::XhrStreaming => "xhr-streaming",
-            Transport::EventSource => "eventsource",
-            Transport::HtmlFile => "htmlfile",
-            Transport::JsonpPolling => "jsonp-polling",
-        })
-    }
+/// One request for a session route, as the router hands it to a transport.
+pub(crate) struct SessionRequest {
+    pub sessions: Arc<Sessions>,
+    pub http: HttpRequest,
+    pub payload: Payload,
+    /// The session id of the URL (`/<server>/<session>/<transport>`);
+    /// empty for the raw WebSocket (`/websocket`).
+    pub id: String,
 }

@@ -1,6 +1,7 @@
-//! WebSocket transports: SockJS-framed (`o`, `h`, `a[...]`, `c[...]` as text
-//! messages) and raw (plain text messages). Both RFC 6455 (through
-//! actix-ws) and the legacy hixie-76 framing drive the same [`pump`].
+//! WebSocket transports, end to end: the handshake (RFC 6455 through
+//! actix-ws, or the legacy hixie-76 of [`super::hixie76`]), then one [`pump`]
+//! per socket, SockJS-framed (`o`, `h`, `a[...]`, `c[...]` as text messages)
+//! or raw (plain text messages, `/websocket`).
 
 use std::sync::Arc;
 
@@ -9,11 +10,101 @@ use futures_core::Stream;
 use futures_util::{future, StreamExt};
 
 use actix_http::ws::ProtocolError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpResponse};
 
+use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
+use crate::http::RequestError;
 use crate::protocol::{frame, inbound};
-use crate::service::ServiceInner;
 use crate::session::{Inner, Outgoing};
+
+/// `/<server>/<session>/websocket`: SockJS framing.
+pub(crate) async fn framed(r: SessionRequest) -> Result<HttpResponse, RequestError> {
+    handshake(r, Transport::Websocket).await
+}
+
+/// `/websocket`: plain text messages, no SockJS framing.
+pub(crate) async fn raw(r: SessionRequest) -> Result<HttpResponse, RequestError> {
+    handshake(r, Transport::RawWebsocket).await
+}
+
+/// Checks the upgrade request, opens the session and starts its pump.
+async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpResponse, RequestError> {
+    let SessionRequest {
+        sessions,
+        http: req,
+        mut payload,
+        id,
+    } = r;
+    if !sessions.config.websocket {
+        return Err(RequestError::NotFound);
+    }
+    let upgrade_ok = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("websocket"));
+    if !upgrade_ok {
+        return Err(RequestError::BadRequest(
+            "Can \"Upgrade\" only to \"WebSocket\".",
+        ));
+    }
+    let connection_ok = req
+        .headers()
+        .get_all(header::CONNECTION)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    if !connection_ok {
+        return Err(RequestError::BadRequest(
+            "\"Connection\" must be \"Upgrade\".",
+        ));
+    }
+    let payload = web::Payload::from_request(&req, &mut payload)
+        .await
+        .map_err(RequestError::Other)?;
+    let raw = transport == Transport::RawWebsocket;
+    let max = sessions.config.max_message_size;
+
+    if let Some(keys) = hixie76::keys(&req)? {
+        let inner = sessions.open_socket(&req, &id, transport)?;
+        let (body, sink, input) = hixie76::connect(keys, payload, max);
+        actix_rt::spawn(pump(inner, sink, input, raw));
+        return Ok(hixie76::response(&req).streaming(body));
+    }
+    let (response, sink, messages) = actix_ws::handle(&req, payload).map_err(|e| {
+        let mut response = e.error_response();
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+            return RequestError::MethodNotAllowed("GET");
+        }
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        RequestError::Other(actix_web::error::InternalError::from_response(e, response).into())
+    })?;
+    let inner = sessions.open_socket(&req, &id, transport)?;
+    let input = actix_input(
+        messages
+            .max_frame_size(max)
+            .aggregate_continuations()
+            .max_continuation_size(max),
+    );
+    actix_rt::spawn(pump(inner, sink, input, raw));
+    Ok(response)
+}
+
+/// hybi-07 and -08 frame exactly like RFC 6455 (13), which is all actix-ws
+/// accepts: the router lets them through as 13.
+pub(crate) fn normalize_version(req: &mut actix_web::dev::ServiceRequest) {
+    if let Some(v) = req.headers().get(header::SEC_WEBSOCKET_VERSION) {
+        if v == "7" || v == "8" {
+            req.headers_mut().insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+        }
+    }
+}
 
 /// An inbound WebSocket event, whatever the wire framing.
 #[derive(Debug)]
@@ -88,27 +179,21 @@ pub(crate) fn actix_input(
 /// Runs one WebSocket session until either side closes: frames out from the
 /// session's attachment, messages in to the handler. Reading and writing
 /// run concurrently so a slow handler cannot block outbound frames, and
-/// the reverse.
-pub(crate) async fn pump<S, I>(
-    service: Arc<ServiceInner>,
-    inner: Arc<Inner>,
-    sink: S,
-    mut input: I,
-    raw: bool,
-) where
+/// the reverse. The session ends with its socket.
+pub(crate) async fn pump<S, I>(inner: Arc<Inner>, sink: S, mut input: I, raw: bool)
+where
     S: WsSink,
     I: Stream<Item = WsIn> + Unpin,
 {
     let Some(mut attachment) = inner.attach() else {
         return;
     };
-    let heartbeat = service.config.heartbeat;
     let mut out = sink.clone();
     let mut control = sink.clone();
 
     let writer = async {
         loop {
-            let ok = match attachment.next(heartbeat).await {
+            let ok = match attachment.next().await {
                 Outgoing::Open if raw => true,
                 Outgoing::Open => out.text(ByteString::from_static(frame::OPEN)).await,
                 Outgoing::Heartbeat if raw => out.ping().await,
@@ -201,5 +286,4 @@ pub(crate) async fn pump<S, I>(
         _ => (1000, String::new()),
     };
     sink.close(code, &reason).await;
-    service.registry.remove(&inner);
 }

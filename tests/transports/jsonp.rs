@@ -58,6 +58,7 @@ async fn every_answer_starts_with_a_comment_and_forbids_sniffing() {
     r.assert_body("/**/cb(\"o\");\r\n");
 
     let mut pending = FrameStream::open(&url, Receiver::Jsonp, false).await;
+    echo.attached(&url).await;
     let r = get(&poll, &[]).await;
     assert_script_answer(&r, "2010");
     r.assert_body("/**/cb(\"c[2010,\\\"Another connection still open\\\"]\");\r\n");

@@ -1,10 +1,11 @@
-//! The message type the application sends.
+//! The message type the application sends: text, and for a broadcast its
+//! frame encoded once.
 
 use std::sync::Arc;
 
 use bytestring::ByteString;
 
-use crate::protocol::{frame, quote::quote_into};
+use super::{frame, quote::quote_into};
 
 /// A text message for one or many sessions.
 ///

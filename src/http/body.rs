@@ -1,0 +1,48 @@
+//! Request bodies (`xhr_send`, `jsonp_send`): bounded in size.
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+use futures_util::StreamExt;
+
+use super::RequestError;
+
+/// Reads a request body of at most `limit` bytes; a larger one, declared or
+/// sent, is refused as soon as that is known.
+pub(crate) async fn read(
+    req: &HttpRequest,
+    mut payload: actix_web::dev::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, RequestError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(RequestError::TooLarge(limit));
+    }
+    let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            log::debug!("{}: body read failed: {e}", req.path());
+            RequestError::IncompleteBody
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(RequestError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// True for a form post (`application/x-www-form-urlencoded`).
+pub(crate) fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}

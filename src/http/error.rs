@@ -1,0 +1,95 @@
+//! Every refusal a route can answer, as one type: the router turns it into
+//! its protocol answer (status and text), adds CORS and no-cache headers so
+//! a page on another origin can read why, and logs it.
+
+use std::fmt;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+use super::headers::TEXT_PLAIN;
+use crate::protocol::inbound::PayloadError;
+
+#[derive(Debug)]
+pub(crate) enum RequestError {
+    /// No such route, session, or transport.
+    NotFound,
+    /// The route takes only these methods (the `Allow` header).
+    MethodNotAllowed(&'static str),
+    /// A malformed request, with what is wrong.
+    BadRequest(&'static str),
+    /// A send carried nothing, or not a JSON array of strings.
+    Payload(PayloadError),
+    /// JSONP and htmlfile need `c=<callback>`.
+    CallbackRequired,
+    /// The callback could inject script.
+    InvalidCallback,
+    /// A body over the limit (in bytes).
+    TooLarge(usize),
+    /// The body ended early or could not be read.
+    IncompleteBody,
+    /// The service is at its session bound.
+    TooManySessions,
+    /// The page's origin is not allowed.
+    OriginRefused,
+    /// The application's accept hook, or actix, refused with its own answer.
+    Other(actix_web::Error),
+}
+
+impl fmt::Display for RequestError {
+    /// The answer's body: what the client is told.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::NotFound => f.write_str("Not found."),
+            RequestError::MethodNotAllowed(allow) => write!(f, "Method not allowed ({allow})."),
+            RequestError::BadRequest(why) => f.write_str(why),
+            RequestError::Payload(e) => e.fmt(f),
+            RequestError::CallbackRequired => f.write_str("\"callback\" parameter required"),
+            RequestError::InvalidCallback => f.write_str("invalid \"callback\" parameter"),
+            RequestError::TooLarge(limit) => {
+                write!(f, "Payload too large: the limit is {limit} bytes.")
+            }
+            RequestError::IncompleteBody => f.write_str("Incomplete request body."),
+            RequestError::TooManySessions => f.write_str("Too many sessions."),
+            RequestError::OriginRefused => f.write_str("Origin not allowed."),
+            RequestError::Other(e) => e.fmt(f),
+        }
+    }
+}
+
+impl ResponseError for RequestError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            RequestError::NotFound => StatusCode::NOT_FOUND,
+            RequestError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            RequestError::BadRequest(_) | RequestError::IncompleteBody => StatusCode::BAD_REQUEST,
+            // The protocol's answers to broken sends and callbacks.
+            RequestError::Payload(_)
+            | RequestError::CallbackRequired
+            | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
+            RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RequestError::TooManySessions => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::OriginRefused => StatusCode::FORBIDDEN,
+            RequestError::Other(e) => e.as_response_error().status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            // 405 has no body and no content type (the suite checks).
+            RequestError::MethodNotAllowed(allow) => HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, *allow))
+                .finish(),
+            RequestError::Other(e) => e.error_response(),
+            other => HttpResponse::build(other.status_code())
+                .content_type(TEXT_PLAIN)
+                .body(other.to_string()),
+        }
+    }
+}
+
+impl From<PayloadError> for RequestError {
+    fn from(e: PayloadError) -> Self {
+        RequestError::Payload(e)
+    }
+}

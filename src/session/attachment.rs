@@ -1,0 +1,101 @@
+//! A transport's claim on being a session's single receiver.
+
+use std::sync::Arc;
+
+use bytestring::ByteString;
+use tokio::time::Instant;
+
+use super::state::{Attach, Batch, Next};
+use super::Inner;
+
+/// The receiver claim of one poll, stream or socket. Dropping it detaches;
+/// dropping it before [`Attachment::complete`] was called means the client
+/// went away mid-request, which interrupts the session.
+pub(crate) struct Attachment {
+    inner: Arc<Inner>,
+    id: u64,
+    completed: bool,
+}
+
+/// One frame for a transport to write.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Open,
+    Heartbeat,
+    Messages(Batch),
+    Close(ByteString),
+}
+
+impl Attachment {
+    /// Becomes the receiver of `inner`, unless one is attached.
+    pub(super) fn new(inner: &Arc<Inner>) -> Option<Attachment> {
+        let attached = inner.lock().attach(Instant::now());
+        match attached {
+            Attach::Attached(id, wake_supervisor) => {
+                if wake_supervisor {
+                    inner.supervisor.notify_one();
+                }
+                Some(Attachment {
+                    inner: inner.clone(),
+                    id,
+                    completed: false,
+                })
+            }
+            Attach::Busy => None,
+        }
+    }
+
+    /// The next frame: open, queued messages, the close frame, or a
+    /// heartbeat when the session's supervisor finds one due.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: messages are taken from the queue only in the same poll
+    /// that returns them.
+    pub(crate) async fn next(&mut self) -> Outgoing {
+        loop {
+            let woken = self.inner.wake_receiver.notified();
+            if let Some(out) = self.try_next() {
+                return out;
+            }
+            woken.await;
+        }
+    }
+
+    /// The next frame if one is ready now.
+    pub(crate) fn try_next(&self) -> Option<Outgoing> {
+        let next = self.inner.lock().next(Instant::now());
+        Some(match next {
+            Next::Open => Outgoing::Open,
+            Next::Messages(batch, sender_waiting) => {
+                if sender_waiting {
+                    self.inner.room.notify_waiters();
+                }
+                Outgoing::Messages(batch)
+            }
+            Next::Heartbeat => Outgoing::Heartbeat,
+            Next::Close(frame) => Outgoing::Close(frame),
+            Next::Wait => return None,
+        })
+    }
+
+    /// Marks the request as finished normally: dropping the attachment now
+    /// is an ordinary detach, not an interruption.
+    pub(crate) fn complete(&mut self) {
+        self.completed = true;
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        let detach = self
+            .inner
+            .lock()
+            .detach(self.id, self.completed, Instant::now());
+        if detach.closed {
+            log::debug!("session {}: receiver aborted, interrupted", self.inner.id);
+            self.inner.wake_all();
+        } else if detach.wake_supervisor {
+            self.inner.supervisor.notify_one();
+        }
+    }
+}
