@@ -21,6 +21,9 @@ pub const DEFAULT_QUEUE_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_INBOUND_MESSAGES: usize = 256;
 /// Default bound on bytes received and not yet read by the handler: 1 MiB.
 pub const DEFAULT_INBOUND_BYTES: usize = 1024 * 1024;
+/// Default time a request body (`xhr_send`, `jsonp_send`) and the hixie-76
+/// handshake key may take to arrive: 5 s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest server or session id accepted in a URL: 128 bytes.
 pub const MAX_ID_LEN: usize = 128;
 /// Default bound on live sessions per service: 100,000.
@@ -102,6 +105,7 @@ pub(crate) struct Config {
     pub response_limit: usize,
     pub websocket: bool,
     pub max_message_size: usize,
+    pub body_timeout: Duration,
     pub queue_messages: usize,
     pub queue_bytes: usize,
     pub inbound_messages: usize,
@@ -121,6 +125,7 @@ impl Default for Config {
             response_limit: DEFAULT_RESPONSE_LIMIT,
             websocket: true,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             queue_messages: DEFAULT_QUEUE_MESSAGES,
             queue_bytes: DEFAULT_QUEUE_BYTES,
             inbound_messages: DEFAULT_INBOUND_MESSAGES,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{fn_service, Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
+use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Scope};
 use futures_util::future::LocalBoxFuture;
 
@@ -63,6 +63,8 @@ pub struct SockJs {
 struct Service {
     sessions: Arc<Sessions>,
     pages: Pages,
+    /// Page origins refused so far (the first of each is logged at warn).
+    refused: origin::Warned,
 }
 
 impl std::fmt::Debug for SockJs {
@@ -90,6 +92,7 @@ impl SockJs {
             inner: Arc::new(Service {
                 pages: Pages::new(&config),
                 sessions: Arc::new(Sessions::new(config, handler, None)),
+                refused: origin::Warned::default(),
             }),
         }
     }
@@ -199,6 +202,20 @@ impl SockJs {
     /// ```
     pub fn max_message_size(self, bytes: usize) -> Self {
         self.configure(|c| c.max_message_size = bytes)
+    }
+
+    /// How long a request body (`xhr_send`, `jsonp_send`), and the 8-byte
+    /// key of a hixie-76 handshake, may take to arrive; a body that does not
+    /// end in time gets 408 and its connection is closed. Defaults to 5 s
+    /// ([`DEFAULT_BODY_TIMEOUT`](crate::config::DEFAULT_BODY_TIMEOUT)).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).body_timeout(Duration::from_secs(15));
+    /// # drop(s);
+    /// ```
+    pub fn body_timeout(self, timeout: Duration) -> Self {
+        self.configure(|c| c.body_timeout = timeout)
     }
 
     /// What [`Session::send`] does when the session's outbound queue is
@@ -429,7 +446,18 @@ async fn dispatch(service: Arc<Service>, mut req: ServiceRequest) -> ServiceResp
     let tail = req.match_info().unprocessed().to_owned();
     let (http, payload) = req.into_parts();
     let response = match route(&service, &http, payload, &tail).await {
-        Ok(response) => response,
+        Ok(mut response) => {
+            if http.head().upgrade() && response.status() != StatusCode::SWITCHING_PROTOCOLS {
+                // An upgrade asked of an HTTP route (a proxy that sends
+                // `Connection: upgrade` on every request, say): answered as
+                // plain HTTP, closing the connection after, instead of an
+                // answer that says `Connection: upgrade`.
+                response
+                    .head_mut()
+                    .set_connection_type(ConnectionType::Close);
+            }
+            response
+        }
         Err(e) => {
             log::debug!("{} {}: {} {e}", http.method(), http.path(), e.status_code());
             let mut response = e.error_response();
@@ -447,7 +475,8 @@ async fn route(
     tail: &str,
 ) -> Result<HttpResponse, RequestError> {
     let config = &service.sessions.config;
-    if !origin::allowed(&config.origins, req) {
+    if let Err(refused) = origin::check(&config.origins, req) {
+        service.refused.log(req, &refused);
         return Err(RequestError::OriginRefused);
     }
     let Some(((_, allow, answer), id)) = find(tail) else {

@@ -2,13 +2,29 @@
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
+use std::time::Duration;
+
 use futures_util::StreamExt;
 
 use super::RequestError;
 
-/// Reads a request body of at most `limit` bytes; a larger one, declared or
-/// sent, is refused as soon as that is known.
+/// Reads a request body of at most `limit` bytes within `deadline`; a
+/// larger one, declared or sent, is refused as soon as that is known, and
+/// one that does not end in time (a stalled chunked body, a Content-Length
+/// larger than what comes) is given up.
 pub(crate) async fn read(
+    req: &HttpRequest,
+    payload: actix_web::dev::Payload,
+    limit: usize,
+    deadline: Duration,
+) -> Result<bytes::Bytes, RequestError> {
+    match tokio::time::timeout(deadline, read_all(req, payload, limit)).await {
+        Ok(body) => body,
+        Err(_) => Err(RequestError::BodyTimeout),
+    }
+}
+
+async fn read_all(
     req: &HttpRequest,
     mut payload: actix_web::dev::Payload,
     limit: usize,

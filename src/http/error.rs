@@ -30,6 +30,10 @@ pub(crate) enum RequestError {
     IncompleteBody,
     /// The service is at its session bound.
     TooManySessions,
+    /// Another send to the session is being read or delivered.
+    SendInProgress,
+    /// The body did not arrive within the body timeout.
+    BodyTimeout,
     /// The page's origin is not allowed.
     OriginRefused,
     /// The application's accept hook, or actix, refused with its own answer.
@@ -51,6 +55,10 @@ impl fmt::Display for RequestError {
             }
             RequestError::IncompleteBody => f.write_str("Incomplete request body."),
             RequestError::TooManySessions => f.write_str("Too many sessions."),
+            RequestError::SendInProgress => f.write_str(
+                "Another send to this session is in progress: send one batch at a time.",
+            ),
+            RequestError::BodyTimeout => f.write_str("Request body not received in time."),
             RequestError::OriginRefused => f.write_str("Origin not allowed."),
             RequestError::Other(e) => e.fmt(f),
         }
@@ -69,6 +77,8 @@ impl ResponseError for RequestError {
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::TooManySessions => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::SendInProgress => StatusCode::CONFLICT,
+            RequestError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             RequestError::OriginRefused => StatusCode::FORBIDDEN,
             RequestError::Other(e) => e.as_response_error().status_code(),
         }

@@ -1,4 +1,11 @@
-//! Client → server payloads.
+//! Client → server payloads: a JSON array of strings (or, on WebSocket, a
+//! single JSON string).
+//!
+//! Parsed by hand, in one pass, because the JSON libraries refuse what
+//! browsers send: `JSON.stringify` writes a lone surrogate (a string cut
+//! in the middle of an emoji, say) as `"\ud800"`, which is valid JSON but
+//! no valid Unicode. Such an escape becomes U+FFFD, as sockjs-node does,
+//! instead of failing the whole batch.
 
 use std::fmt;
 
@@ -23,25 +30,192 @@ impl fmt::Display for PayloadError {
 
 /// Parses an HTTP send body: a JSON array of strings.
 pub(crate) fn parse_array(body: &[u8]) -> Result<Vec<String>, PayloadError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let mut p = Parser { s: body, at: 0 };
+    p.skip_ws();
+    if p.at == body.len() {
         return Err(PayloadError::Empty);
     }
-    serde_json::from_slice(body).map_err(|_| PayloadError::Broken)
+    let out = p.array()?;
+    p.end()?;
+    Ok(out)
 }
 
 /// Parses a WebSocket message: a JSON array of strings or a single JSON
 /// string. An empty (or all-whitespace) message carries no messages.
 pub(crate) fn parse_ws(text: &str) -> Result<Vec<String>, PayloadError> {
-    let trimmed = text.trim_start();
-    if trimmed.is_empty() {
-        return Ok(Vec::new());
+    let mut p = Parser {
+        s: text.as_bytes(),
+        at: 0,
+    };
+    p.skip_ws();
+    let out = match p.peek() {
+        None => return Ok(Vec::new()),
+        Some(b'[') => p.array()?,
+        Some(_) => vec![p.string()?],
+    };
+    p.end()?;
+    Ok(out)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
     }
-    if trimmed.starts_with('[') {
-        serde_json::from_str(trimmed).map_err(|_| PayloadError::Broken)
-    } else {
-        serde_json::from_str::<String>(trimmed)
-            .map(|s| vec![s])
-            .map_err(|_| PayloadError::Broken)
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> Result<(), PayloadError> {
+        if self.peek() != Some(b) {
+            return Err(PayloadError::Broken);
+        }
+        self.at += 1;
+        Ok(())
+    }
+
+    /// Only whitespace may follow.
+    fn end(&mut self) -> Result<(), PayloadError> {
+        self.skip_ws();
+        match self.at == self.s.len() {
+            true => Ok(()),
+            false => Err(PayloadError::Broken),
+        }
+    }
+
+    fn array(&mut self) -> Result<Vec<String>, PayloadError> {
+        self.eat(b'[')?;
+        let mut out = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(out);
+        }
+        loop {
+            self.skip_ws();
+            out.push(self.string()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                _ => return Err(PayloadError::Broken),
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, PayloadError> {
+        self.eat(b'"')?;
+        let start = self.at;
+        // Fast path: no escapes, copied as one run.
+        while let Some(b) = self.peek() {
+            match b {
+                b'"' => {
+                    let run = &self.s[start..self.at];
+                    self.at += 1;
+                    return std::str::from_utf8(run)
+                        .map(str::to_owned)
+                        .map_err(|_| PayloadError::Broken);
+                }
+                b'\\' => break,
+                0x00..=0x1f => return Err(PayloadError::Broken),
+                _ => self.at += 1,
+            }
+        }
+        let mut out = String::from(
+            std::str::from_utf8(&self.s[start..self.at]).map_err(|_| PayloadError::Broken)?,
+        );
+        loop {
+            let run_start = self.at;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.at += 1;
+            }
+            out.push_str(
+                std::str::from_utf8(&self.s[run_start..self.at])
+                    .map_err(|_| PayloadError::Broken)?,
+            );
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    self.escape(&mut out)?;
+                }
+                _ => return Err(PayloadError::Broken),
+            }
+        }
+    }
+
+    /// One escape after its backslash. A `\uXXXX` that is half of a
+    /// surrogate pair without its other half becomes U+FFFD.
+    fn escape(&mut self, out: &mut String) -> Result<(), PayloadError> {
+        let c = self.peek().ok_or(PayloadError::Broken)?;
+        self.at += 1;
+        match c {
+            b'"' => out.push('"'),
+            b'\\' => out.push('\\'),
+            b'/' => out.push('/'),
+            b'b' => out.push('\u{8}'),
+            b'f' => out.push('\u{c}'),
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'u' => {
+                let unit = self.hex4()?;
+                match unit {
+                    0xd800..=0xdbff => {
+                        // A high surrogate: a low one must follow.
+                        let low = self.s.get(self.at..self.at + 2) == Some(b"\\u")
+                            && self
+                                .hex4_at(self.at + 2)
+                                .is_some_and(|u| (0xdc00..=0xdfff).contains(&u));
+                        if low {
+                            self.at += 2;
+                            let lo = self.hex4()?;
+                            let c = 0x10000
+                                + ((u32::from(unit) - 0xd800) << 10)
+                                + (u32::from(lo) - 0xdc00);
+                            out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                        } else {
+                            out.push('\u{fffd}');
+                        }
+                    }
+                    0xdc00..=0xdfff => out.push('\u{fffd}'),
+                    u => out.push(char::from_u32(u32::from(u)).unwrap_or('\u{fffd}')),
+                }
+            }
+            _ => return Err(PayloadError::Broken),
+        }
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u16, PayloadError> {
+        let v = self.hex4_at(self.at).ok_or(PayloadError::Broken)?;
+        self.at += 4;
+        Ok(v)
+    }
+
+    fn hex4_at(&self, at: usize) -> Option<u16> {
+        let digits = self.s.get(at..at + 4)?;
+        let text = std::str::from_utf8(digits).ok()?;
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u16::from_str_radix(text, 16).ok()
     }
 }
 
@@ -56,17 +230,71 @@ mod tests {
             Ok(vec!["a".into(), "b".into()])
         );
         assert_eq!(parse_array(b"[]"), Ok(vec![]));
+        assert_eq!(parse_array(b" [ ] "), Ok(vec![]));
         assert_eq!(parse_array(br#"["\u2028x"]"#), Ok(vec!["\u{2028}x".into()]));
+        assert_eq!(
+            parse_array(br#"[ "a\"b\\c\/d\b\f\n\r\t" , "" ]"#),
+            Ok(vec!["a\"b\\c/d\u{8}\u{c}\n\r\t".into(), String::new()])
+        );
+        assert_eq!(
+            parse_array("[\"한국어 😀\"]".as_bytes()),
+            Ok(vec!["한국어 😀".into()])
+        );
+    }
+
+    #[test]
+    fn surrogates() {
+        // A pair is one character; a lone half is U+FFFD.
+        assert_eq!(parse_array(br#"["\ud83d\ude00"]"#), Ok(vec!["😀".into()]));
+        assert_eq!(parse_array(br#"["\ud800"]"#), Ok(vec!["\u{fffd}".into()]));
+        assert_eq!(
+            parse_array(br#"["a\udc00b"]"#),
+            Ok(vec!["a\u{fffd}b".into()])
+        );
+        assert_eq!(
+            parse_array(br#"["\ud800\u0041"]"#),
+            Ok(vec!["\u{fffd}A".into()])
+        );
+        assert_eq!(
+            parse_array(br#"["\ud800\ud800\udc00"]"#),
+            Ok(vec!["\u{fffd}\u{10000}".into()])
+        );
+        assert_eq!(parse_ws(r#"["\udfff"]"#), Ok(vec!["\u{fffd}".into()]));
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_valid_input() {
+        let all: String = (0u32..=0xffff).filter_map(char::from_u32).collect();
+        let json = serde_json::to_string(&vec![all.clone(), "x".into()]).unwrap_or_default();
+        assert_eq!(parse_array(json.as_bytes()), Ok(vec![all, "x".into()]));
     }
 
     #[test]
     fn empty_and_broken() {
         assert_eq!(parse_array(b""), Err(PayloadError::Empty));
         assert_eq!(parse_array(b"  \n"), Err(PayloadError::Empty));
-        assert_eq!(parse_array(br#"["a"#), Err(PayloadError::Broken));
-        assert_eq!(parse_array(br#"[1]"#), Err(PayloadError::Broken));
-        assert_eq!(parse_array(br#""a""#), Err(PayloadError::Broken));
-        assert_eq!(parse_array(b"\xff"), Err(PayloadError::Broken));
+        for broken in [
+            &br#"["a"#[..],
+            br#"[1]"#,
+            br#""a""#,
+            b"\xff",
+            br#"["\xff"]"#,
+            br#"["a",]"#,
+            br#"["a"] x"#,
+            br#"["\x"]"#,
+            br#"["\u12"]"#,
+            b"[\"a\nb\"]",
+            br#"[,"a"]"#,
+            br#"["a" "b"]"#,
+            br#"{"a":1}"#,
+        ] {
+            assert_eq!(
+                parse_array(broken),
+                Err(PayloadError::Broken),
+                "{}",
+                String::from_utf8_lossy(broken)
+            );
+        }
         assert_eq!(PayloadError::Broken.to_string(), "Broken JSON encoding.");
         assert_eq!(PayloadError::Empty.to_string(), "Payload expected.");
     }
@@ -76,6 +304,7 @@ mod tests {
         assert_eq!(parse_ws(r#"["a"]"#), Ok(vec!["a".into()]));
         assert_eq!(parse_ws(r#""a""#), Ok(vec!["a".into()]));
         assert_eq!(parse_ws(""), Ok(vec![]));
+        assert_eq!(parse_ws("   "), Ok(vec![]));
         assert_eq!(parse_ws(r#"["a"#), Err(PayloadError::Broken));
         assert_eq!(parse_ws("nope"), Err(PayloadError::Broken));
     }

@@ -1,6 +1,7 @@
 //! A transport's claim on being a session's single receiver.
 
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use bytestring::ByteString;
 use tokio::time::Instant;
@@ -52,12 +53,16 @@ impl Attachment {
     /// Cancel-safe: messages are taken from the queue only in the same poll
     /// that returns them.
     pub(crate) async fn next(&mut self) -> Outgoing {
-        loop {
-            let woken = self.inner.wake_receiver.notified();
-            if let Some(out) = self.try_next() {
-                return out;
-            }
-            woken.await;
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// [`Attachment::next`] for a transport that is itself polled (a
+    /// response body): registers the task, then looks.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Outgoing> {
+        self.inner.register_receiver(cx);
+        match self.try_next() {
+            Some(out) => Poll::Ready(out),
+            None => Poll::Pending,
         }
     }
 

@@ -94,7 +94,7 @@ impl Sessions {
         });
         match made {
             Ok((inner, Some(stream))) => {
-                self.start(inner.clone(), stream);
+                self.start(inner.clone(), stream, None);
                 Ok(inner)
             }
             Ok((inner, None)) => Ok(inner),
@@ -104,12 +104,14 @@ impl Sessions {
 
     /// A new WebSocket session (the protocol lets two sockets carry one id,
     /// so it is not registered under it), after the accept hook. It lives
-    /// as long as its socket's receiver.
+    /// as long as its socket's receiver. `reader` (the socket's reading
+    /// side) runs in the session's task, beside the handler.
     pub fn open_socket(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
+        reader: impl FnOnce(Arc<Inner>) -> LocalBoxFuture<'static, ()>,
     ) -> Result<Arc<Inner>, RequestError> {
         self.accept(req)?;
         let key = self
@@ -125,7 +127,8 @@ impl Sessions {
             self.timing(Duration::ZERO),
         );
         self.registry.register_anonymous(&inner);
-        self.start(inner.clone(), stream);
+        let reader = reader(inner.clone());
+        self.start(inner.clone(), stream, Some(reader));
         Ok(inner)
     }
 
@@ -143,8 +146,14 @@ impl Sessions {
         }
     }
 
-    /// Runs a new session's handler and its supervisor, together in one task.
-    fn start(self: &Arc<Self>, inner: Arc<Inner>, stream: MessageStream) {
+    /// Runs a new session's handler, its supervisor, and a WebSocket's
+    /// reader, together in one task.
+    fn start(
+        self: &Arc<Self>,
+        inner: Arc<Inner>,
+        stream: MessageStream,
+        reader: Option<LocalBoxFuture<'static, ()>>,
+    ) {
         let handler = (self.handler)(
             Session {
                 inner: inner.clone(),
@@ -171,7 +180,12 @@ impl Sessions {
             };
             // The supervisor is polled first: a session that is over is out
             // of the registry before its handler learns it ended.
-            futures_util::future::join(sessions.supervise(&inner), run).await;
+            let reader = async move {
+                if let Some(reader) = reader {
+                    reader.await;
+                }
+            };
+            futures_util::future::join3(sessions.supervise(&inner), run, reader).await;
         });
     }
 
@@ -197,7 +211,7 @@ impl Sessions {
             let due = inner.lock().handle_timeout(Instant::now());
             match due {
                 Timeout::Nothing => {}
-                Timeout::Heartbeat => inner.wake_receiver.notify_one(),
+                Timeout::Heartbeat => inner.wake_receiver(),
                 Timeout::Expired => break,
             }
         }

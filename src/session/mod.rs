@@ -10,6 +10,7 @@ pub(crate) mod state;
 
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -40,9 +41,10 @@ pub(crate) struct Inner {
     limits: Limits,
     overflow: Overflow,
     state: Mutex<State>,
-    /// Wakes the attached receiver: a message was queued, a heartbeat is
-    /// due, or the session closed.
-    wake_receiver: Notify,
+    /// Wakes the attached receiver (there is one at a time): a message was
+    /// queued, a heartbeat is due, the session closed, or its transport has
+    /// something of its own to write.
+    receiver: AtomicWaker,
     /// Wakes senders waiting for room.
     room: Notify,
     /// Wakes the session's supervisor: a deadline moved earlier, or the
@@ -58,6 +60,8 @@ pub(crate) struct Inner {
     inbound_room: Notify,
     /// Run once when the session closes (group membership clean-up).
     on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// An HTTP send (`xhr_send`, `jsonp_send`) is being read or delivered.
+    sending: AtomicBool,
 }
 
 impl Inner {
@@ -84,7 +88,7 @@ impl Inner {
             },
             overflow: config.overflow,
             state: Mutex::new(State::new(Instant::now(), timing)),
-            wake_receiver: Notify::new(),
+            receiver: AtomicWaker::new(),
             room: Notify::new(),
             supervisor: Notify::new(),
             closed: Notify::new(),
@@ -95,6 +99,7 @@ impl Inner {
             inbound_ready: AtomicWaker::new(),
             inbound_room: Notify::new(),
             on_close: Mutex::new(Vec::new()),
+            sending: AtomicBool::new(false),
         });
         let stream = MessageStream {
             inner: inner.clone(),
@@ -120,7 +125,7 @@ impl Inner {
 
     /// After a close: everyone waiting learns it, and the close hooks run.
     fn wake_all(&self) {
-        self.wake_receiver.notify_one();
+        self.receiver.wake();
         self.supervisor.notify_one();
         self.room.notify_waiters();
         self.closed.notify_waiters();
@@ -149,6 +154,16 @@ impl Inner {
     /// Queues a message for a broadcast: never waits.
     pub(crate) fn offer(&self, msg: Message) -> Result<(), TrySendError<Message>> {
         Session::offer(self, msg)
+    }
+
+    /// Wakes the attached receiver.
+    pub(crate) fn wake_receiver(&self) {
+        self.receiver.wake();
+    }
+
+    /// Registers the receiver's task to be woken by [`Inner::wake_receiver`].
+    pub(crate) fn register_receiver(&self, cx: &Context<'_>) {
+        self.receiver.register(cx.waker());
     }
 
     /// Tries to become the session's receiver.
@@ -195,9 +210,28 @@ impl Inner {
         }
     }
 
+    /// Claims the session's one HTTP send at a time (real clients send one
+    /// batch and wait for its answer before the next): `None` when another
+    /// is being read or delivered. The claim ends when the guard drops.
+    pub(crate) fn begin_send(self: &Arc<Self>) -> Option<SendGuard> {
+        match self.sending.swap(true, Ordering::AcqRel) {
+            true => None,
+            false => Some(SendGuard(self.clone())),
+        }
+    }
+
     /// The id the client chose.
     pub(crate) fn id(&self) -> &str {
         &self.id
+    }
+}
+
+/// The claim of [`Inner::begin_send`].
+pub(crate) struct SendGuard(Arc<Inner>);
+
+impl Drop for SendGuard {
+    fn drop(&mut self) {
+        self.0.sending.store(false, Ordering::Release);
     }
 }
 
@@ -303,7 +337,7 @@ impl Session {
         let pushed = inner.lock().push(msg, inner.limits);
         match pushed {
             Push::Queued => {
-                inner.wake_receiver.notify_one();
+                inner.receiver.wake();
                 Ok(())
             }
             Push::Closed(m) => Err(TrySendError::Closed(m)),

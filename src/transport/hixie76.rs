@@ -10,17 +10,14 @@
 //! the server has answered the headers). Frames are `0x00 <UTF-8> 0xFF`;
 //! `0xFF 0x00` closes.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
-use futures_core::Stream;
-use futures_util::{stream, StreamExt};
 use md5::{Digest, Md5};
-use tokio::sync::{mpsc, oneshot};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
-use super::websocket::{WsIn, WsSink};
+use super::websocket::WsIn;
 use crate::http::RequestError;
 
 /// The two key numbers of a hixie-76 handshake (`Sec-WebSocket-Key1/2`,
@@ -79,129 +76,31 @@ pub(crate) fn challenge(key1: u32, key2: u32, key3: &[u8; 8]) -> [u8; 16] {
     md5.finalize().into()
 }
 
-/// Outbound side: frames go through a channel into the response body.
-#[derive(Clone)]
-pub(crate) struct HixieSink(mpsc::Sender<Bytes>);
-
-impl WsSink for HixieSink {
-    async fn text(&mut self, text: ByteString) -> bool {
-        let mut f = BytesMut::with_capacity(text.len() + 2);
-        f.extend_from_slice(&[0x00]);
-        f.extend_from_slice(text.as_bytes());
-        f.extend_from_slice(&[0xff]);
-        self.0.send(f.freeze()).await.is_ok()
-    }
-
-    async fn pong(&mut self, _: &[u8]) -> bool {
-        true
-    }
-
-    async fn ping(&mut self) -> bool {
-        true
-    }
-
-    async fn close(self, _code: u16, _reason: &str) {
-        let _ = self.0.send(Bytes::from_static(&[0xff, 0x00])).await;
-    }
-}
-
-type Payload = actix_web::web::Payload;
-
-/// Sets up a hixie-76 connection: the response body (challenge answer,
-/// then frames), the sink that feeds it, and the inbound event stream.
-pub(crate) fn connect(
-    keys: (u32, u32),
-    payload: Payload,
-    max_message: usize,
-) -> (
-    impl Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
-    HixieSink,
-    impl Stream<Item = WsIn> + Unpin + 'static,
-) {
-    let (tx, rx) = mpsc::channel::<Bytes>(16);
-    let (payload_tx, payload_rx) = oneshot::channel::<(Payload, BytesMut)>();
-
-    // Body: wait for the 8-byte key (after the head has been sent), answer
-    // it, hand the rest of the input over to the reader, then relay frames.
-    let handshake = stream::once(async move {
-        let mut payload = payload;
-        let mut buf = BytesMut::new();
-        while buf.len() < 8 {
-            match payload.next().await {
-                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                _ => {
-                    return Err(actix_web::error::ErrorBadRequest(
-                        "hixie-76: connection closed before the key",
-                    ))
-                }
-            }
-        }
-        let mut key3 = [0u8; 8];
-        key3.copy_from_slice(&buf[..8]);
-        buf.advance(8);
-        let _ = payload_tx.send((payload, buf));
-        Ok(Bytes::copy_from_slice(&challenge(keys.0, keys.1, &key3)))
-    });
-    let frames = stream::unfold(
-        rx,
-        |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) },
-    );
-    let body = handshake.chain(frames);
-
-    // Inbound: parse `0x00 text 0xFF` frames from what follows the key.
-    let input = stream::once(payload_rx)
-        .filter_map(|r| async move { r.ok() })
-        .flat_map(move |(payload, buf)| read_frames(payload, buf, max_message));
-    (body, HixieSink(tx), Box::pin(input))
-}
-
-fn read_frames(payload: Payload, buf: BytesMut, max_message: usize) -> impl Stream<Item = WsIn> {
-    stream::unfold(Some((payload, buf)), move |state| async move {
-        let (mut payload, mut buf) = state?;
-        loop {
-            match parse_frame(&mut buf, max_message) {
-                Parsed::Event(e) => {
-                    let done = matches!(e, WsIn::Close(_) | WsIn::Invalid(..));
-                    return Some((e, (!done).then_some((payload, buf))));
-                }
-                Parsed::Incomplete => {}
-            }
-            match payload.next().await {
-                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                _ => return None,
-            }
-        }
-    })
-}
-
-enum Parsed {
-    Event(WsIn),
-    Incomplete,
-}
-
-fn parse_frame(buf: &mut BytesMut, max_message: usize) -> Parsed {
-    match buf.first() {
-        None => Parsed::Incomplete,
-        Some(0x00) => match buf.iter().position(|&b| b == 0xff) {
+/// The next event in `buf` (`0x00 <UTF-8> 0xFF` text, `0xFF 0x00` close),
+/// `None` when more bytes are needed. A frame longer than `max_message` is
+/// refused as soon as it is that long, ended or not.
+pub(crate) fn parse_frame(buf: &mut BytesMut, max_message: usize) -> Option<WsIn> {
+    match buf.first()? {
+        0x00 => match buf.iter().position(|&b| b == 0xff) {
             Some(end) if end - 1 > max_message => {
-                Parsed::Event(WsIn::Invalid(1009, "hixie-76: message too large"))
+                Some(WsIn::Invalid(1009, "hixie-76: message too large"))
             }
             Some(end) => {
                 let frame = buf.split_to(end + 1);
                 let text = &frame[1..end];
-                match ByteString::try_from(Bytes::copy_from_slice(text)) {
-                    Ok(t) => Parsed::Event(WsIn::Text(t)),
-                    Err(_) => Parsed::Event(WsIn::Invalid(1007, "hixie-76: invalid UTF-8")),
-                }
+                Some(match ByteString::try_from(Bytes::copy_from_slice(text)) {
+                    Ok(t) => WsIn::Text(t),
+                    Err(_) => WsIn::Invalid(1007, "hixie-76: invalid UTF-8"),
+                })
             }
             None if buf.len() > max_message + 1 => {
-                Parsed::Event(WsIn::Invalid(1009, "hixie-76: message too large"))
+                Some(WsIn::Invalid(1009, "hixie-76: message too large"))
             }
-            None => Parsed::Incomplete,
+            None => None,
         },
-        Some(0xff) if buf.len() < 2 => Parsed::Incomplete,
-        Some(0xff) if buf[1] == 0x00 => Parsed::Event(WsIn::Close(None)),
-        Some(_) => Parsed::Event(WsIn::Invalid(1002, "hixie-76: unsupported frame type")),
+        0xff if buf.len() < 2 => None,
+        0xff if buf[1] == 0x00 => Some(WsIn::Close(None)),
+        _ => Some(WsIn::Invalid(1002, "hixie-76: unsupported frame type")),
     }
 }
 
@@ -236,35 +135,23 @@ mod tests {
     #[test]
     fn frames() {
         let mut b = BytesMut::from(&b"\x00hi\xff\x00\xff\x00ab"[..]);
-        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "hi"));
-        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t.is_empty()));
-        assert!(matches!(parse_frame(&mut b, 10), Parsed::Incomplete));
+        assert!(matches!(parse_frame(&mut b, 10), Some(WsIn::Text(t)) if t == "hi"));
+        assert!(matches!(parse_frame(&mut b, 10), Some(WsIn::Text(t)) if t.is_empty()));
+        assert!(parse_frame(&mut b, 10).is_none());
         b.extend_from_slice(b"c\xff\xff\x00");
-        assert!(matches!(parse_frame(&mut b, 10), Parsed::Event(WsIn::Text(t)) if t == "abc"));
-        assert!(matches!(
-            parse_frame(&mut b, 10),
-            Parsed::Event(WsIn::Close(None))
-        ));
+        assert!(matches!(parse_frame(&mut b, 10), Some(WsIn::Text(t)) if t == "abc"));
+        assert!(matches!(parse_frame(&mut b, 10), Some(WsIn::Close(None))));
         let mut big = BytesMut::from(&[0u8; 1][..]);
         big.extend_from_slice(&[b'x'; 20]);
-        assert!(matches!(
-            parse_frame(&mut big, 10),
-            Parsed::Event(WsIn::Invalid(..))
-        ));
+        assert!(matches!(parse_frame(&mut big, 10), Some(WsIn::Invalid(..))));
         let mut whole = BytesMut::from(&b"\x00"[..]);
         whole.extend_from_slice(&[b'x'; 11]);
         whole.extend_from_slice(b"\xff");
         assert!(
-            matches!(
-                parse_frame(&mut whole, 10),
-                Parsed::Event(WsIn::Invalid(1009, _))
-            ),
+            matches!(parse_frame(&mut whole, 10), Some(WsIn::Invalid(1009, _))),
             "a complete frame over the limit"
         );
         let mut bad = BytesMut::from(&b"\x80\x01"[..]);
-        assert!(matches!(
-            parse_frame(&mut bad, 10),
-            Parsed::Event(WsIn::Invalid(..))
-        ));
+        assert!(matches!(parse_frame(&mut bad, 10), Some(WsIn::Invalid(..))));
     }
 }

@@ -235,7 +235,13 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     let Some(inner) = r.sessions.get(&r.id) else {
         return Err(RequestError::NotFound);
     };
-    let body = body::read(req, r.payload, r.sessions.config.max_message_size).await?;
+    // One send at a time per session: what a session holds in sends is
+    // then one body, however many a client opens in parallel.
+    let Some(_sending) = inner.begin_send() else {
+        return Err(RequestError::SendInProgress);
+    };
+    let config = &r.sessions.config;
+    let body = body::read(req, r.payload, config.max_message_size, config.body_timeout).await?;
     let messages = if jsonp && body::is_form(req) {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
             .map_err(|_| PayloadError::Broken)

@@ -1,24 +1,41 @@
-//! WebSocket transports, end to end: the handshake (RFC 6455 through
-//! actix-ws, or the legacy hixie-76 of [`super::hixie76`]), then one [`pump`]
-//! per socket, SockJS-framed (`o`, `h`, `a[...]`, `c[...]` as text messages)
-//! or raw (plain text messages, `/websocket`).
+//! WebSocket transports, end to end: the handshake (RFC 6455, or the legacy
+//! hixie-76 of [`super::hixie76`]), SockJS-framed (`o`, `h`, `a[...]`,
+//! `c[...]` as text messages) or raw (plain text messages, `/websocket`).
+//!
+//! Both directions are bounded by the session, not by buffers of their own:
+//!
+//! - **Out:** the response body *is* the socket's writer. actix-http polls it
+//!   only when its write buffer has room, and it takes frames from the
+//!   session's queue only then, so a client that does not read leaves the
+//!   messages in the queue, where [`queue_limit`](crate::SockJs::queue_limit)
+//!   and the overflow policy apply.
+//! - **In:** a reader (run in the session's own task, beside the handler)
+//!   decodes frames and hands messages to the handler's queue, waiting when
+//!   it is full. A frame or fragmented message over
+//!   [`max_message_size`](crate::SockJs::max_message_size) is refused at its
+//!   header, before its payload is buffered.
 
+use std::cell::{Cell, RefCell};
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use bytes::{Buf, Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_core::Stream;
-use futures_util::{future, StreamExt};
+use futures_util::StreamExt;
 
-use actix_http::ws::ProtocolError;
+use actix_http::ws::{Codec, Frame, Item, Message};
+use actix_web::body::{BodyStream, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpResponse};
 
 use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::RequestError;
 use crate::protocol::{frame, inbound};
-use crate::session::{Inner, Outgoing};
+use crate::session::{Attachment, Inner, Outgoing};
 
 /// `/<server>/<session>/websocket`: SockJS framing.
 pub(crate) async fn framed(r: SessionRequest) -> Result<HttpResponse, RequestError> {
@@ -30,7 +47,21 @@ pub(crate) async fn raw(r: SessionRequest) -> Result<HttpResponse, RequestError>
     handshake(r, Transport::RawWebsocket).await
 }
 
-/// Checks the upgrade request, opens the session and starts its pump.
+/// hybi-07 and -08 frame exactly like RFC 6455 (13), which is all actix
+/// accepts: the router lets them through as 13.
+pub(crate) fn normalize_version(req: &mut actix_web::dev::ServiceRequest) {
+    if let Some(v) = req.headers().get(header::SEC_WEBSOCKET_VERSION) {
+        if v == "7" || v == "8" {
+            req.headers_mut().insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+        }
+    }
+}
+
+/// Checks the upgrade request, opens the session, and answers with the
+/// socket's writer as the body; the reader joins the session's task.
 async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpResponse, RequestError> {
     let SessionRequest {
         sessions,
@@ -65,225 +96,616 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
     let payload = web::Payload::from_request(&req, &mut payload)
         .await
         .map_err(RequestError::Other)?;
+    let config = &sessions.config;
+    let limits = Limits {
+        max_message: config.max_message_size,
+        handshake_timeout: config.body_timeout,
+    };
+    let shared = Rc::new(Shared::default());
     let raw = transport == Transport::RawWebsocket;
-    let max = sessions.config.max_message_size;
+    let hixie = hixie76::keys(&req)?;
+    // Only hixie-76 has a handshake answer in the body.
+    shared.answered.set(hixie.is_none());
 
-    if let Some(keys) = hixie76::keys(&req)? {
-        let inner = sessions.open_socket(&req, &id, transport)?;
-        let (body, sink, input) = hixie76::connect(keys, payload, max);
-        actix_rt::spawn(pump(inner, sink, input, raw));
-        return Ok(hixie76::response(&req).streaming(body));
+    if let Some(keys) = hixie {
+        let head = hixie76::response(&req);
+        let reader_shared = shared.clone();
+        let inner = sessions.open_socket(&req, &id, transport, move |inner| {
+            Box::pin(read(
+                inner,
+                payload,
+                Decoder::Hixie76 { keys: Some(keys) },
+                reader_shared,
+                raw,
+                limits,
+            ))
+        })?;
+        let body = writer(&inner, Wire::Hixie76, shared, raw)?;
+        let mut head = head;
+        return Ok(head.body(BodyStream::new(body).boxed()));
     }
-    let (response, sink, messages) = actix_ws::handle(&req, payload).map_err(|e| {
-        let mut response = e.error_response();
-        if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-            return RequestError::MethodNotAllowed("GET");
+
+    let head = actix_http::ws::handshake(req.head()).map_err(|e| {
+        use actix_http::ws::HandshakeError as E;
+        match e {
+            E::GetMethodRequired => RequestError::MethodNotAllowed("GET"),
+            E::UnsupportedVersion | E::NoVersionHeader => RequestError::BadRequest(
+                "Unsupported Sec-WebSocket-Version: 13 (or 7, 8) expected.",
+            ),
+            E::BadWebsocketKey => {
+                RequestError::BadRequest("Missing or malformed Sec-WebSocket-Key.")
+            }
+            _ => RequestError::BadRequest("Not a valid WebSocket handshake."),
         }
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-        RequestError::Other(actix_web::error::InternalError::from_response(e, response).into())
     })?;
-    let inner = sessions.open_socket(&req, &id, transport)?;
-    let input = actix_input(
-        messages
-            .max_frame_size(max)
-            .aggregate_continuations()
-            .max_continuation_size(max),
-    );
-    actix_rt::spawn(pump(inner, sink, input, raw));
-    Ok(response)
+    let reader_shared = shared.clone();
+    let inner = sessions.open_socket(&req, &id, transport, move |inner| {
+        Box::pin(read(
+            inner,
+            payload,
+            Decoder::Rfc6455(Rfc6455::new(limits.max_message)),
+            reader_shared,
+            raw,
+            limits,
+        ))
+    })?;
+    let body = writer(&inner, Wire::Rfc6455(Codec::new()), shared, raw)?;
+    let mut head = head;
+    let response = head
+        .message_body(BodyStream::new(body).boxed())
+        .map_err(|e| RequestError::Other(e.into()))?;
+    Ok(HttpResponse::from(response))
 }
 
-/// hybi-07 and -08 frame exactly like RFC 6455 (13), which is all actix-ws
-/// accepts: the router lets them through as 13.
-pub(crate) fn normalize_version(req: &mut actix_web::dev::ServiceRequest) {
-    if let Some(v) = req.headers().get(header::SEC_WEBSOCKET_VERSION) {
-        if v == "7" || v == "8" {
-            req.headers_mut().insert(
-                header::SEC_WEBSOCKET_VERSION,
-                HeaderValue::from_static("13"),
-            );
+/// Becomes the new session's receiver and returns its writer.
+fn writer(
+    inner: &Arc<Inner>,
+    wire: Wire,
+    shared: Rc<Shared>,
+    raw: bool,
+) -> Result<Writer, RequestError> {
+    // A new session has no receiver: this always attaches.
+    let attachment = inner
+        .attach()
+        .ok_or(RequestError::BadRequest("Session busy."))?;
+    Ok(Writer {
+        attachment: Some(attachment),
+        inner: inner.clone(),
+        wire,
+        shared,
+        raw,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_message: usize,
+    handshake_timeout: std::time::Duration,
+}
+
+/// What the reader tells the writer (both run on the connection's worker).
+#[derive(Default)]
+struct Shared {
+    /// The latest ping's payload, to answer (RFC 6455 §5.5.3 allows
+    /// answering only the most recent).
+    pong: RefCell<Option<Bytes>>,
+    /// How the socket closes when the client broke the protocol.
+    invalid: Cell<Option<(u16, &'static str)>>,
+    /// hixie-76: the answer to the client's key, which must go out first.
+    preamble: RefCell<Option<Bytes>>,
+    /// hixie-76: the answer went out (RFC 6455 has no such step).
+    answered: Cell<bool>,
+}
+
+// ------------------------------------------------------------------ out
+
+/// How frames look on the wire.
+enum Wire {
+    Rfc6455(Codec),
+    Hixie76,
+}
+
+impl Wire {
+    fn text(&mut self, text: ByteString, out: &mut BytesMut) {
+        match self {
+            Wire::Rfc6455(codec) => encode(codec, Message::Text(text), out),
+            Wire::Hixie76 => {
+                out.reserve(text.len() + 2);
+                out.extend_from_slice(&[0x00]);
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(&[0xff]);
+            }
+        }
+    }
+
+    fn ping(&mut self, out: &mut BytesMut) {
+        if let Wire::Rfc6455(codec) = self {
+            encode(codec, Message::Ping(Bytes::new()), out);
+        }
+    }
+
+    fn pong(&mut self, payload: Bytes, out: &mut BytesMut) {
+        if let Wire::Rfc6455(codec) = self {
+            encode(codec, Message::Pong(payload), out);
+        }
+    }
+
+    fn close(&mut self, code: u16, reason: &str, out: &mut BytesMut) {
+        match self {
+            Wire::Rfc6455(codec) => {
+                let reason = actix_http::ws::CloseReason {
+                    code: code.into(),
+                    description: (!reason.is_empty()).then(|| reason.to_owned()),
+                };
+                encode(codec, Message::Close(Some(reason)), out);
+            }
+            Wire::Hixie76 => out.extend_from_slice(&[0xff, 0x00]),
         }
     }
 }
+
+fn encode(codec: &mut Codec, msg: Message, out: &mut BytesMut) {
+    use actix_codec::Encoder as _;
+    // Encoding a server frame into a buffer cannot fail.
+    if let Err(e) = codec.encode(msg, out) {
+        log::debug!("websocket: encoding a frame failed: {e}");
+    }
+}
+
+/// The socket's writer: the 101 response's body. Dropping it (the
+/// connection is gone) detaches the receiver, which interrupts the session.
+struct Writer {
+    attachment: Option<Attachment>,
+    inner: Arc<Inner>,
+    wire: Wire,
+    shared: Rc<Shared>,
+    raw: bool,
+}
+
+impl Stream for Writer {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let Some(attachment) = this.attachment.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let mut out = BytesMut::new();
+        if !this.shared.answered.get() {
+            // hixie-76: nothing goes out before the answer to the key.
+            this.inner.register_receiver(cx);
+            if let Some(answer) = this.shared.preamble.borrow_mut().take() {
+                this.shared.answered.set(true);
+                return Poll::Ready(Some(Ok(answer)));
+            }
+            if this.inner.lock().reason().is_some() {
+                // Closed before the handshake finished.
+                if let Some(mut a) = this.attachment.take() {
+                    a.complete();
+                }
+                return Poll::Ready(None);
+            }
+            return Poll::Pending;
+        }
+        if let Some(payload) = this.shared.pong.borrow_mut().take() {
+            this.wire.pong(payload, &mut out);
+        }
+        match attachment.poll_next(cx) {
+            Poll::Pending if out.is_empty() => return Poll::Pending,
+            Poll::Pending => {}
+            Poll::Ready(Outgoing::Open) if this.raw => {
+                // Raw sockets have no open frame: take the next one now.
+                return Pin::new(this).poll_next(cx);
+            }
+            Poll::Ready(Outgoing::Open) => this
+                .wire
+                .text(ByteString::from_static(frame::OPEN), &mut out),
+            Poll::Ready(Outgoing::Heartbeat) if this.raw => this.wire.ping(&mut out),
+            Poll::Ready(Outgoing::Heartbeat) => this
+                .wire
+                .text(ByteString::from_static(frame::HEARTBEAT), &mut out),
+            Poll::Ready(Outgoing::Messages(batch)) if this.raw => {
+                for m in batch {
+                    this.wire.text(m.text().clone(), &mut out);
+                }
+            }
+            Poll::Ready(Outgoing::Messages(batch)) => {
+                this.wire.text(frame::messages(&batch), &mut out)
+            }
+            Poll::Ready(Outgoing::Close(close_frame)) => {
+                // The SockJS close frame tells the client why the server
+                // ended it; a close the client caused (its close frame, a
+                // broken frame, a dropped connection) gets only the
+                // WebSocket close.
+                let by_client = matches!(
+                    this.inner.lock().reason(),
+                    Some(
+                        CloseReason::Client { .. }
+                            | CloseReason::ProtocolError
+                            | CloseReason::Interrupted
+                    )
+                );
+                if !this.raw && !by_client {
+                    this.wire.text(close_frame, &mut out);
+                }
+                let (code, reason) = this.close_code();
+                this.wire.close(code, &reason, &mut out);
+                if let Some(mut a) = this.attachment.take() {
+                    a.complete();
+                }
+            }
+        }
+        Poll::Ready(Some(Ok(out.freeze())))
+    }
+}
+
+impl Writer {
+    /// The WebSocket close code for how the session ended.
+    fn close_code(&self) -> (u16, String) {
+        match self.inner.lock().reason() {
+            Some(CloseReason::Server { code, reason }) => (*code, reason.clone()),
+            Some(CloseReason::Client { code, .. }) if *code != 1005 => (*code, String::new()),
+            Some(CloseReason::ProtocolError) => {
+                let (code, why) = self
+                    .shared
+                    .invalid
+                    .get()
+                    .unwrap_or((1002, "Protocol error"));
+                (code, why.to_owned())
+            }
+            _ => (1000, String::new()),
+        }
+    }
+}
+
+// ------------------------------------------------------------------- in
 
 /// An inbound WebSocket event, whatever the wire framing.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum WsIn {
     Text(ByteString),
-    Ping(bytes::Bytes),
+    Ping(Bytes),
+    Pong,
     /// The client's close frame.
     Close(Option<(u16, String)>),
-    /// The connection broke without a close frame.
-    Broken,
     /// Something SockJS cannot carry: the socket is closed with `code`
     /// (1002 protocol error, 1003 unsupported data, 1007 invalid UTF-8,
     /// 1009 too big).
     Invalid(u16, &'static str),
 }
 
-/// Where frames for the client go.
-pub(crate) trait WsSink: Clone {
-    async fn text(&mut self, text: ByteString) -> bool;
-    async fn pong(&mut self, payload: &[u8]) -> bool;
-    async fn ping(&mut self) -> bool;
-    async fn close(self, code: u16, reason: &str);
+enum Decoder {
+    Rfc6455(Rfc6455),
+    /// hixie-76; `keys` until the 8-byte key has been answered.
+    Hixie76 {
+        keys: Option<(u32, u32)>,
+    },
 }
 
-impl WsSink for actix_ws::Session {
-    async fn text(&mut self, text: ByteString) -> bool {
-        actix_ws::Session::text(self, text).await.is_ok()
+/// Reads the socket until it closes, delivering messages to the handler.
+async fn read(
+    inner: Arc<Inner>,
+    mut payload: web::Payload,
+    mut decoder: Decoder,
+    shared: Rc<Shared>,
+    raw: bool,
+    limits: Limits,
+) {
+    let mut buf = BytesMut::new();
+    if let Decoder::Hixie76 { keys } = &mut decoder {
+        // The key follows the head the client (or HAProxy) waited for.
+        let Some(keys) = keys.take() else { return };
+        let got = tokio::time::timeout(limits.handshake_timeout, async {
+            while buf.len() < 8 {
+                match payload.next().await {
+                    Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                    _ => return false,
+                }
+            }
+            true
+        })
+        .await;
+        if got != Ok(true) {
+            log::debug!("session {}: hixie-76 key missing, closing", inner.id());
+            inner.close(CloseReason::Interrupted);
+            return;
+        }
+        let mut key3 = [0u8; 8];
+        key3.copy_from_slice(&buf[..8]);
+        buf.advance(8);
+        let answer = hixie76::challenge(keys.0, keys.1, &key3);
+        *shared.preamble.borrow_mut() = Some(Bytes::copy_from_slice(&answer));
+        inner.wake_receiver();
     }
-
-    async fn pong(&mut self, payload: &[u8]) -> bool {
-        actix_ws::Session::pong(self, payload).await.is_ok()
-    }
-
-    async fn ping(&mut self) -> bool {
-        actix_ws::Session::ping(self, b"").await.is_ok()
-    }
-
-    async fn close(self, code: u16, reason: &str) {
-        let reason = actix_ws::CloseReason {
-            code: code.into(),
-            description: (!reason.is_empty()).then(|| reason.to_owned()),
+    let ended = loop {
+        let event = match &mut decoder {
+            Decoder::Rfc6455(d) => d.decode(&mut buf, limits.max_message),
+            Decoder::Hixie76 { .. } => hixie76::parse_frame(&mut buf, limits.max_message),
         };
-        let _ = actix_ws::Session::close(self, Some(reason)).await;
-    }
-}
-
-/// Converts actix-ws's message stream into [`WsIn`] events.
-pub(crate) fn actix_input(
-    stream: actix_ws::AggregatedMessageStream,
-) -> impl Stream<Item = WsIn> + Unpin {
-    stream.map(|m| match m {
-        Ok(actix_ws::AggregatedMessage::Text(t)) => WsIn::Text(t),
-        Ok(actix_ws::AggregatedMessage::Ping(p)) => WsIn::Ping(p),
-        Ok(actix_ws::AggregatedMessage::Pong(_)) => WsIn::Ping(bytes::Bytes::new()),
-        Ok(actix_ws::AggregatedMessage::Binary(_)) => {
-            WsIn::Invalid(1003, "Binary messages are not supported")
-        }
-        Ok(actix_ws::AggregatedMessage::Close(r)) => {
-            WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
-        }
-        // actix-ws reports a text message that is not UTF-8 as InvalidData;
-        // any other I/O error is the connection breaking.
-        Err(ProtocolError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
-            WsIn::Invalid(1007, "Invalid UTF-8")
-        }
-        Err(ProtocolError::Io(_)) => WsIn::Broken,
-        Err(ProtocolError::Overflow) => WsIn::Invalid(1009, "Message too big"),
-        Err(_) => WsIn::Invalid(1002, "Protocol error"),
-    })
-}
-
-/// Runs one WebSocket session until either side closes: frames out from the
-/// session's attachment, messages in to the handler. Reading and writing
-/// run concurrently so a slow handler cannot block outbound frames, and
-/// the reverse. The session ends with its socket.
-pub(crate) async fn pump<S, I>(inner: Arc<Inner>, sink: S, mut input: I, raw: bool)
-where
-    S: WsSink,
-    I: Stream<Item = WsIn> + Unpin,
-{
-    let Some(mut attachment) = inner.attach() else {
-        return;
-    };
-    let mut out = sink.clone();
-    let mut control = sink.clone();
-
-    let writer = async {
-        loop {
-            let ok = match attachment.next().await {
-                Outgoing::Open if raw => true,
-                Outgoing::Open => out.text(ByteString::from_static(frame::OPEN)).await,
-                Outgoing::Heartbeat if raw => out.ping().await,
-                Outgoing::Heartbeat => out.text(ByteString::from_static(frame::HEARTBEAT)).await,
-                Outgoing::Messages(batch) if raw => {
-                    let mut ok = true;
-                    for m in batch {
-                        ok = ok && out.text(m.text().clone()).await;
-                    }
-                    ok
+        let Some(event) = event else {
+            match payload.next().await {
+                Some(Ok(chunk)) => {
+                    buf.extend_from_slice(&chunk);
+                    continue;
                 }
-                Outgoing::Messages(batch) => out.text(frame::messages(&batch)).await,
-                Outgoing::Close(close_frame) => {
-                    if !raw {
-                        out.text(close_frame).await;
-                    }
-                    return true;
-                }
-            };
-            if !ok {
-                return false;
+                // The connection ended without a close frame.
+                _ => break CloseReason::Interrupted,
             }
-        }
-    };
-
-    // How the socket closes when the client broke the protocol.
-    let mut invalid: Option<(u16, &'static str)> = None;
-    let reader = async {
-        while let Some(event) = input.next().await {
-            match event {
-                WsIn::Text(text) => {
-                    let messages = if raw {
-                        vec![String::from(&*text)]
-                    } else {
-                        match inbound::parse_ws(&text) {
-                            Ok(m) => m,
-                            Err(e) => {
-                                log::debug!("session {}: websocket: {e}", inner.id());
-                                invalid = Some((1002, "Broken JSON encoding"));
-                                return Some(CloseReason::ProtocolError);
-                            }
+        };
+        match event {
+            WsIn::Text(text) => {
+                let messages = if raw {
+                    vec![String::from(&*text)]
+                } else {
+                    match inbound::parse_ws(&text) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            log::debug!("session {}: websocket: {e}", inner.id());
+                            shared.invalid.set(Some((1002, "Broken JSON encoding")));
+                            break CloseReason::ProtocolError;
                         }
-                    };
-                    inner.deliver(messages).await;
-                }
-                WsIn::Ping(p) => {
-                    if !p.is_empty() && !control.pong(&p).await {
-                        return None;
                     }
-                }
-                WsIn::Close(r) => {
-                    let (code, reason) = r.unwrap_or((1005, String::new()));
-                    return Some(CloseReason::Client { code, reason });
-                }
-                WsIn::Broken => break,
-                WsIn::Invalid(code, why) => {
-                    log::debug!("session {}: websocket: {why}", inner.id());
-                    invalid = Some((code, why));
-                    return Some(CloseReason::ProtocolError);
-                }
+                };
+                inner.deliver(messages).await;
+            }
+            WsIn::Ping(p) => {
+                *shared.pong.borrow_mut() = Some(p);
+                inner.wake_receiver();
+            }
+            WsIn::Pong => {}
+            WsIn::Close(r) => {
+                let (code, reason) = r.unwrap_or((1005, String::new()));
+                break CloseReason::Client { code, reason };
+            }
+            WsIn::Invalid(code, why) => {
+                log::debug!("session {}: websocket: {why}", inner.id());
+                shared.invalid.set(Some((code, why)));
+                break CloseReason::ProtocolError;
             }
         }
-        // The connection ended without a close frame.
-        Some(CloseReason::Interrupted)
     };
+    inner.close(ended);
+}
 
-    let ended = {
-        let writer = std::pin::pin!(writer);
-        let reader = std::pin::pin!(reader);
-        match future::select(writer, reader).await {
-            // The writer stops when the session closed (nothing to add) or
-            // when the socket failed.
-            future::Either::Left((ok, _)) => (!ok).then_some(CloseReason::Interrupted),
-            future::Either::Right((reason, _)) => reason,
+/// RFC 6455 frames through actix-http's codec, with what it leaves out:
+/// sizes checked at each frame's header, continuations gathered within the
+/// limit, reserved bits and UTF-8 checked.
+struct Rfc6455 {
+    codec: Codec,
+    /// A fragmented message being gathered: its bytes, and whether text.
+    partial: Option<(BytesMut, bool)>,
+}
+
+impl Rfc6455 {
+    fn new(max_message: usize) -> Self {
+        Rfc6455 {
+            codec: Codec::new().max_size(max_message),
+            partial: None,
         }
-    };
-    attachment.complete();
-    drop(attachment);
-    if let Some(reason) = ended {
-        inner.close(reason);
     }
-    // Close the socket with the session's close code.
-    let (code, reason) = match inner.lock().reason() {
-        Some(CloseReason::Server { code, reason }) => (*code, reason.clone()),
-        Some(CloseReason::Client { code, .. }) if *code != 1005 => (*code, String::new()),
-        Some(CloseReason::ProtocolError) => {
-            let (code, why) = invalid.unwrap_or((1002, "Protocol error"));
-            (code, why.to_owned())
+
+    /// The next event in `buf`, `None` when more bytes are needed.
+    fn decode(&mut self, buf: &mut BytesMut, max: usize) -> Option<WsIn> {
+        use actix_codec::Decoder as _;
+        if let Err(e) = self.check_header(buf, max) {
+            return Some(e);
         }
-        _ => (1000, String::new()),
-    };
-    sink.close(code, &reason).await;
+        let frame = match self.codec.decode(buf) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return None,
+            Err(actix_http::ws::ProtocolError::Overflow) => {
+                return Some(WsIn::Invalid(1009, "Message too big"))
+            }
+            Err(_) => return Some(WsIn::Invalid(1002, "Protocol error")),
+        };
+        Some(match frame {
+            Frame::Text(bytes) => text(bytes),
+            Frame::Binary(_) => WsIn::Invalid(1003, "Binary messages are not supported"),
+            Frame::Ping(p) => WsIn::Ping(p),
+            Frame::Pong(_) => WsIn::Pong,
+            Frame::Close(r) => {
+                WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
+            }
+            Frame::Continuation(item) => match (item, self.partial.take()) {
+                (Item::FirstText(b), None) => {
+                    self.partial = Some((BytesMut::from(&b[..]), true));
+                    return self.decode(buf, max);
+                }
+                (Item::FirstBinary(b), None) => {
+                    self.partial = Some((BytesMut::from(&b[..]), false));
+                    return self.decode(buf, max);
+                }
+                (Item::Continue(b), Some((mut acc, is_text))) => {
+                    acc.extend_from_slice(&b);
+                    self.partial = Some((acc, is_text));
+                    return self.decode(buf, max);
+                }
+                (Item::Last(b), Some((mut acc, true))) => {
+                    acc.extend_from_slice(&b);
+                    text(acc.freeze())
+                }
+                (Item::Last(_), Some((_, false))) => {
+                    WsIn::Invalid(1003, "Binary messages are not supported")
+                }
+                _ => WsIn::Invalid(1002, "Protocol error"),
+            },
+        })
+    }
+
+    /// Looks at the next frame's header, if it is all there, and refuses
+    /// what must not be buffered or is malformed.
+    fn check_header(&self, buf: &[u8], max: usize) -> Result<(), WsIn> {
+        let Some(h) = FrameHead::parse(buf) else {
+            return Ok(());
+        };
+        if h.rsv != 0 {
+            return Err(WsIn::Invalid(1002, "Reserved bits set"));
+        }
+        if h.opcode >= 8 {
+            if h.len > 125 || !h.fin {
+                return Err(WsIn::Invalid(1002, "Malformed control frame"));
+            }
+            return Ok(());
+        }
+        let gathered = match (h.opcode, &self.partial) {
+            (0, Some((acc, _))) => acc.len() as u64,
+            (0, None) => return Err(WsIn::Invalid(1002, "Continuation without a message")),
+            (_, Some(_)) => return Err(WsIn::Invalid(1002, "Message interleaved with another")),
+            (_, None) => 0,
+        };
+        if gathered.saturating_add(h.len) > max as u64 {
+            return Err(WsIn::Invalid(1009, "Message too big"));
+        }
+        Ok(())
+    }
+}
+
+/// A text message, which must be UTF-8.
+fn text(bytes: Bytes) -> WsIn {
+    match ByteString::try_from(bytes) {
+        Ok(t) => WsIn::Text(t),
+        Err(_) => WsIn::Invalid(1007, "Invalid UTF-8"),
+    }
+}
+
+/// The fields of an RFC 6455 frame header that decide whether to read on.
+#[derive(Debug, PartialEq, Eq)]
+struct FrameHead {
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    len: u64,
+}
+
+impl FrameHead {
+    /// `None` until the header's length field has arrived.
+    fn parse(buf: &[u8]) -> Option<FrameHead> {
+        let (&b0, &b1) = (buf.first()?, buf.get(1)?);
+        let len = match b1 & 0x7f {
+            126 => u64::from(u16::from_be_bytes([*buf.get(2)?, *buf.get(3)?])),
+            127 => u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?),
+            n => u64::from(n),
+        };
+        Some(FrameHead {
+            fin: b0 & 0x80 != 0,
+            rsv: (b0 >> 4) & 0x07,
+            opcode: b0 & 0x0f,
+            len,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![first];
+        match payload.len() {
+            n if n < 126 => f.push(0x80 | n as u8),
+            n if n < 65536 => {
+                f.push(0x80 | 126);
+                f.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                f.push(0x80 | 127);
+                f.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        let mask = [1, 2, 3, 4];
+        f.extend_from_slice(&mask);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        f
+    }
+
+    fn decode_all(bytes: &[u8], max: usize) -> Vec<WsIn> {
+        let mut d = Rfc6455::new(max);
+        let mut buf = BytesMut::from(bytes);
+        let mut out = Vec::new();
+        while let Some(e) = d.decode(&mut buf, max) {
+            let stop = matches!(e, WsIn::Invalid(..));
+            out.push(e);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(FrameHead::parse(&[0x81]), None);
+        assert_eq!(
+            FrameHead::parse(&[0x81, 0x85]),
+            Some(FrameHead {
+                fin: true,
+                rsv: 0,
+                opcode: 1,
+                len: 5
+            })
+        );
+        assert_eq!(FrameHead::parse(&[0x01, 0xfe, 0x01]), None);
+        let gib = [0x81, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0];
+        assert_eq!(FrameHead::parse(&gib).map(|h| h.len), Some(1 << 30));
+    }
+
+    #[test]
+    fn an_oversized_frame_is_refused_at_its_header() {
+        // Only the header of a 1 GiB frame: refused before any payload.
+        let mut d = Rfc6455::new(1024);
+        let mut buf = BytesMut::from(&[0x81u8, 0xff, 0, 0, 0, 0, 0x40, 0, 0, 0][..]);
+        assert_eq!(
+            d.decode(&mut buf, 1024),
+            Some(WsIn::Invalid(1009, "Message too big"))
+        );
+    }
+
+    #[test]
+    fn fragments_are_gathered_within_the_limit() {
+        let mut bytes = masked(0x01, b"hel");
+        bytes.extend(masked(0x00, b"lo"));
+        bytes.extend(masked(0x89, b"")); // a ping between fragments
+        bytes.extend(masked(0x80, b"!"));
+        assert_eq!(
+            decode_all(&bytes, 10),
+            [WsIn::Ping(Bytes::new()), WsIn::Text("hello!".into())]
+        );
+        let mut big = masked(0x01, &[b'x'; 8]);
+        big.extend(masked(0x80, &[b'x'; 8]));
+        assert_eq!(
+            decode_all(&big, 10),
+            [WsIn::Invalid(1009, "Message too big")]
+        );
+    }
+
+    #[test]
+    fn malformed_frames() {
+        assert_eq!(
+            decode_all(&masked(0xc1, b"x"), 10),
+            [WsIn::Invalid(1002, "Reserved bits set")]
+        );
+        assert_eq!(
+            decode_all(&masked(0x80, b"x"), 10),
+            [WsIn::Invalid(1002, "Continuation without a message")]
+        );
+        assert_eq!(
+            decode_all(&masked(0x81, &[0xff, 0xfe]), 10),
+            [WsIn::Invalid(1007, "Invalid UTF-8")]
+        );
+        assert_eq!(
+            decode_all(&masked(0x82, b"x"), 10),
+            [WsIn::Invalid(1003, "Binary messages are not supported")]
+        );
+        assert_eq!(
+            decode_all(&masked(0x09, b""), 10),
+            [WsIn::Invalid(1002, "Malformed control frame")],
+            "a fragmented ping"
+        );
+        let mut unmasked = vec![0x81u8, 0x01, b'x'];
+        assert_eq!(
+            Rfc6455::new(10).decode(&mut BytesMut::from(&unmasked[..]), 10),
+            Some(WsIn::Invalid(1002, "Protocol error"))
+        );
+        unmasked.clear();
+    }
 }

@@ -393,6 +393,14 @@ impl RawConn {
             .expect("write to the server");
     }
 
+    /// Writes `data`; false if the server closed the connection first, or
+    /// stopped reading for [`TIMEOUT`].
+    pub async fn try_send(&mut self, data: &[u8]) -> bool {
+        tokio::time::timeout(TIMEOUT, self.stream.write_all(data))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// Writes a request head (and body). POST always gets a `Content-Length`.
     pub async fn send_request(
         &mut self,
@@ -980,5 +988,118 @@ impl RawConn {
             }
         }
         Some(self.buf.drain(..n).collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket (RFC 6455) byte by byte, for malformed and hostile frames
+// ---------------------------------------------------------------------------------------------
+
+/// A server frame: opcode and payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsFrame {
+    pub opcode: u8,
+    pub payload: Vec<u8>,
+}
+
+impl WsFrame {
+    /// The code of a close frame (1005 when it has none).
+    pub fn close_code(&self) -> Option<u16> {
+        (self.opcode == 8).then(|| match self.payload.get(..2) {
+            Some(c) => u16::from_be_bytes([c[0], c[1]]),
+            None => 1005,
+        })
+    }
+}
+
+/// An RFC 6455 client that writes frames by hand (any opcode, reserved bits,
+/// fragments, lengths it never sends) and reads the server's frames.
+pub struct RawWs {
+    pub conn: RawConn,
+}
+
+impl RawWs {
+    /// Opens `ws://…` with a hand-written handshake.
+    pub async fn connect(ws_url: &str) -> Self {
+        let url = ws_url.replacen("ws://", "http://", 1);
+        let mut conn = RawConn::connect(&url).await;
+        let head = conn
+            .request(
+                "GET",
+                &url,
+                "1.1",
+                &[
+                    ("Connection", "Upgrade"),
+                    ("Upgrade", "websocket"),
+                    ("Sec-WebSocket-Version", "13"),
+                    ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                ],
+                None,
+            )
+            .await;
+        head.assert_status(101);
+        RawWs { conn }
+    }
+
+    /// A masked frame's head: `first` (FIN, RSV, opcode) and a length that
+    /// may promise more than will be sent. The mask is zero, so payload
+    /// bytes go as they are.
+    pub fn head(first: u8, len: u64) -> Vec<u8> {
+        let mut h = vec![first];
+        match len {
+            n if n < 126 => h.push(0x80 | n as u8),
+            n if n < 65536 => {
+                h.push(0x80 | 126);
+                h.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                h.push(0x80 | 127);
+                h.extend_from_slice(&n.to_be_bytes());
+            }
+        }
+        h.extend_from_slice(&[0, 0, 0, 0]);
+        h
+    }
+
+    /// Sends one whole frame.
+    pub async fn frame(&mut self, first: u8, payload: &[u8]) {
+        let mut f = Self::head(first, payload.len() as u64);
+        f.extend_from_slice(payload);
+        self.conn.send(&f).await;
+    }
+
+    /// Sends raw bytes; false if the server has closed the connection.
+    pub async fn try_send(&mut self, data: &[u8]) -> bool {
+        self.conn.try_send(data).await
+    }
+
+    /// The next server frame, or `None` when the connection ends.
+    pub async fn read_frame(&mut self) -> Option<WsFrame> {
+        let h = self.conn.read_exact_or_eof(2).await?;
+        let opcode = h[0] & 0x0f;
+        let len = match h[1] & 0x7f {
+            126 => {
+                let b = self.conn.read_exact_or_eof(2).await?;
+                u64::from(u16::from_be_bytes([b[0], b[1]]))
+            }
+            127 => {
+                let b = self.conn.read_exact_or_eof(8).await?;
+                u64::from_be_bytes(b.try_into().ok()?)
+            }
+            n => u64::from(n),
+        };
+        let payload = self.conn.read_exact_or_eof(len as usize).await?;
+        Some(WsFrame { opcode, payload })
+    }
+
+    /// Reads frames until a close frame, which is returned; `None` if the
+    /// connection ended without one.
+    pub async fn until_close(&mut self) -> Option<WsFrame> {
+        loop {
+            let f = self.read_frame().await?;
+            if f.opcode == 8 {
+                return Some(f);
+            }
+        }
     }
 }

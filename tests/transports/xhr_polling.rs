@@ -28,7 +28,7 @@ async fn second_poll_gets_2010_and_the_first_carries_on() {
 async fn malformed_bodies_are_refused_and_deliver_nothing() {
     let echo = Echo::start();
     let mut s = HttpSession::open(&echo.session_url(), Receiver::XhrPolling).await;
-    let cases: [(&[u8], &str); 10] = [
+    let cases: [(&[u8], &str); 9] = [
         (b"", "Payload expected."),
         (b" \r\n\t", "Payload expected."),
         (b"[\"a\"", "Broken JSON encoding."),
@@ -38,7 +38,6 @@ async fn malformed_bodies_are_refused_and_deliver_nothing() {
         (b"\"a\"", "Broken JSON encoding."),
         (b"[\"a\"] [\"b\"]", "Broken JSON encoding."),
         (b"[\"\xff\xfe\"]", "Broken JSON encoding."),
-        (b"[\"\\ud800\"]", "Broken JSON encoding."),
     ];
     for (body, answer) in cases {
         let r = Sender::Xhr.post(&s.url, false, body).await;

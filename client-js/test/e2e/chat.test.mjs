@@ -119,3 +119,35 @@ for (const transport of ['iframe-eventsource', 'iframe-htmlfile', 'iframe-xhr-po
     }
   });
 }
+
+// A page on another site cannot read the demo's frames through <script>
+// (JSONP) or a frame (htmlfile), which carry no Origin header: Chromium marks
+// them `Sec-Fetch-Site: cross-site`, and the demo (same-origin only, the
+// default) refuses them. The demo's own pages still can.
+test('a cross-site page cannot read a session through JSONP; the demo\'s own page can', async () => {
+  const p = await newPage(browser);
+  try {
+    const load = (origin) =>
+      p.page.evaluate(
+        ({ url }) =>
+          new Promise((resolve) => {
+            window.cb = (frame) => resolve({ read: frame });
+            const s = document.createElement('script');
+            s.src = url;
+            s.onerror = () => resolve({ refused: true });
+            document.head.appendChild(s);
+            setTimeout(() => resolve({ timeout: true }), 10000);
+          }),
+        { url: `${base}/chat/000/${origin.replace(/\W/g, '')}${Date.now()}/jsonp?c=cb` },
+      );
+    await p.page.route('http://evil.test/page.html', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>evil</title>' }));
+    await p.page.goto('http://evil.test/page.html');
+    assert.deepEqual(await load('evil'), { refused: true });
+
+    await p.page.route(`${base}/test/page.html`, (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>own</title>' }));
+    await p.page.goto(`${base}/test/page.html`);
+    assert.deepEqual(await load('own'), { read: 'o' });
+  } finally {
+    await p.close();
+  }
+});

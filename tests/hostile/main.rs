@@ -1,0 +1,604 @@
+//! Hostile clients against real servers on loopback: every bound holds, every
+//! malformed frame or request gets its protocol answer, and one client
+//! cannot hurt the server or other sessions. Memory figures are measured in
+//! `tests/memory`, alone in their process.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use actix_sockjs::{AllowedOrigins, CloseReason, MessageStream, Session, SockJs};
+use tokio::sync::mpsc;
+
+use common::client::*;
+
+/// Serves one service at `/s`.
+fn serve_one(service: SockJs) -> common::Server {
+    common::serve(move |cfg| {
+        cfg.service(service.scope("/s"));
+    })
+}
+
+/// An echo service that reports how each session ended.
+fn echo(
+    configure: impl FnOnce(SockJs) -> SockJs,
+) -> (common::Server, mpsc::UnboundedReceiver<CloseReason>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let tx = tx.clone();
+        async move {
+            while let Some(m) = messages.recv().await {
+                if session.send(m).await.is_err() {
+                    break;
+                }
+            }
+            let _ = tx.send(session.closed().await);
+        }
+    });
+    (serve_one(configure(service)), rx)
+}
+
+async fn ended(rx: &mut mpsc::UnboundedReceiver<CloseReason>) -> CloseReason {
+    tokio::time::timeout(TIMEOUT, rx.recv())
+        .await
+        .expect("timed out waiting for the session to end")
+        .expect("handler gone")
+}
+
+fn ws_url(server: &common::Server) -> String {
+    format!("{}/s/000/{}/websocket", server.ws_base(), uuid())
+}
+
+/// Opens a SockJS-framed socket by hand and reads its open frame.
+async fn raw_socket(server: &common::Server) -> RawWs {
+    let mut ws = RawWs::connect(&ws_url(server)).await;
+    let open = ws.read_frame().await.expect("the open frame");
+    assert_eq!((open.opcode, &open.payload[..]), (1, &b"o"[..]));
+    ws
+}
+
+// --------------------------------------------------------- 1. frame sizes
+
+#[actix_web::test]
+async fn a_websocket_frame_over_the_limit_is_refused_at_its_header() {
+    let (server, mut rx) = echo(|s| s);
+    let mut ws = raw_socket(&server).await;
+    // A text frame announcing 1 GiB, then its first 256 KiB.
+    assert!(ws.try_send(&RawWs::head(0x81, 1 << 30)).await);
+    let mut sent = 0usize;
+    let chunk = vec![b'x'; 64 * 1024];
+    for _ in 0..4 {
+        if !ws.try_send(&chunk).await {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let close = ws.until_close().await.expect("a close frame");
+    assert_eq!(close.close_code(), Some(1009), "{close:?}");
+    assert_eq!(ended(&mut rx).await, CloseReason::ProtocolError);
+    assert!(sent <= 256 * 1024);
+}
+
+#[actix_web::test]
+async fn an_oversized_fragmented_message_closes_with_1009() {
+    let (server, mut rx) = echo(|s| s.max_message_size(1024));
+    let mut ws = raw_socket(&server).await;
+    // Fragments of 600 bytes: the second brings the message over 1 KiB.
+    ws.frame(0x01, &[b'x'; 600]).await;
+    ws.frame(0x00, &[b'x'; 600]).await;
+    let close = ws.until_close().await.expect("a close frame");
+    assert_eq!(close.close_code(), Some(1009), "{close:?}");
+    assert_eq!(ended(&mut rx).await, CloseReason::ProtocolError);
+}
+
+#[actix_web::test]
+async fn fragments_within_the_limit_are_one_message() {
+    let (server, _rx) = echo(|s| s.max_message_size(1024));
+    let mut ws = raw_socket(&server).await;
+    ws.frame(0x01, br#"["hel"#).await;
+    ws.frame(0x89, b"ping between fragments").await;
+    ws.frame(0x80, br#"lo"]"#).await;
+    let pong = ws.read_frame().await.expect("a pong");
+    assert_eq!(
+        (pong.opcode, &pong.payload[..]),
+        (0x0a, &b"ping between fragments"[..])
+    );
+    let echo = ws.read_frame().await.expect("the echo");
+    assert_eq!(echo.payload, br#"a["hello"]"#);
+}
+
+// ------------------------------------------------------ 5, 8. control frames
+
+#[actix_web::test]
+async fn every_ping_gets_a_pong_with_its_payload_even_an_empty_one() {
+    let (server, _rx) = echo(|s| s);
+    let mut ws = raw_socket(&server).await;
+    for payload in [&b""[..], b"x", &[7u8; 125]] {
+        ws.frame(0x89, payload).await;
+        let pong = ws.read_frame().await.expect("a pong");
+        assert_eq!((pong.opcode, &pong.payload[..]), (0x0a, payload));
+    }
+}
+
+#[actix_web::test]
+async fn reserved_bits_close_with_1002() {
+    let (server, mut rx) = echo(|s| s);
+    let mut ws = raw_socket(&server).await;
+    ws.frame(0xc1, br#"["a"]"#).await; // FIN + RSV1: no extension was negotiated
+    let close = ws.until_close().await.expect("a close frame");
+    assert_eq!(close.close_code(), Some(1002), "{close:?}");
+    assert_eq!(ended(&mut rx).await, CloseReason::ProtocolError);
+}
+
+#[actix_web::test]
+async fn malformed_frames_close_with_their_codes_and_spare_other_sessions() {
+    let (server, _rx) = echo(|s| s);
+    let mut bystander = Ws::connect(&ws_url(&server)).await;
+    assert_eq!(bystander.recv_text().await, "o");
+    let cases: [(&str, u8, &[u8], u16); 5] = [
+        ("invalid UTF-8", 0x81, &[0xff, 0xfe], 1007),
+        ("a binary message", 0x82, b"x", 1003),
+        ("a continuation with nothing to continue", 0x80, b"x", 1002),
+        ("a control frame over 125 bytes", 0x89, &[0; 126], 1002),
+        ("an unknown opcode", 0x83, b"x", 1002),
+    ];
+    for (what, first, payload, code) in cases {
+        let mut ws = raw_socket(&server).await;
+        ws.frame(first, payload).await;
+        let close = ws
+            .until_close()
+            .await
+            .unwrap_or_else(|| panic!("{what}: no close frame"));
+        assert_eq!(close.close_code(), Some(code), "{what}: {close:?}");
+    }
+    bystander.send(r#"["still here"]"#).await;
+    assert_eq!(bystander.recv_text().await, r#"a["still here"]"#);
+}
+
+// ------------------------------------------------------ 6. lone surrogates
+
+#[actix_web::test]
+async fn lone_surrogates_arrive_as_replacement_characters() {
+    let (server, _rx) = echo(|s| s);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    // As JSON.stringify writes a string cut inside a surrogate pair.
+    let sent = post(
+        &format!("{url}/xhr_send"),
+        &[],
+        r#"["a\ud83d","\ude00b","\ud83d\ude00"]"#,
+    )
+    .await;
+    sent.assert_status(204);
+    let r = post(&format!("{url}/xhr"), &[], "").await;
+    // (U+FFFD is one of the characters SockJS escapes on the way out.)
+    r.assert_body("a[\"a\\ufffd\",\"\\ufffdb\",\"😀\"]\n");
+
+    let mut ws = Ws::connect(&ws_url(&server)).await;
+    assert_eq!(ws.recv_text().await, "o");
+    ws.send(r#"["\udc00"]"#).await;
+    assert_eq!(ws.recv_text().await, r#"a["\ufffd"]"#);
+}
+
+// ------------------------------------------------- 2. one send at a time
+
+#[actix_web::test]
+async fn parallel_sends_to_one_session_are_refused_while_one_is_held() {
+    // A handler that never reads: its queue (one message) fills at once.
+    let service = SockJs::new(|session: Session, messages: MessageStream| async move {
+        let _unread = messages;
+        session.closed().await;
+    })
+    .inbound_limit(1, 1024)
+    .allowed_origins(AllowedOrigins::Any);
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    // Fills the queue.
+    post(&format!("{url}/xhr_send"), &[], r#"["first"]"#)
+        .await
+        .assert_status(204);
+    // This one must wait for room, holding the session's send slot.
+    let body = format!(r#"["{}","{}"]"#, "y".repeat(100_000), "z".repeat(100_000));
+    let mut waiting = RawConn::connect(&url).await;
+    waiting
+        .send_request(
+            "POST",
+            &format!("{url}/xhr_send"),
+            "1.1",
+            &[],
+            Some(body.as_bytes()),
+        )
+        .await;
+    // Every other parallel send is refused at once, before its body is read.
+    let started = Instant::now();
+    let mut refused = 0;
+    let mut tries = 0;
+    while refused < 16 {
+        tries += 1;
+        assert!(tries < 1000, "sends were not refused");
+        let r = post(
+            &format!("{url}/xhr_send"),
+            &[("Origin", "http://page.example")],
+            &body,
+        )
+        .await;
+        if r.status == 409 {
+            r.assert_body("Another send to this session is in progress: send one batch at a time.");
+            assert_eq!(
+                r.header("access-control-allow-origin").as_deref(),
+                Some("http://page.example")
+            );
+            refused += 1;
+        } else {
+            // The held send had not been read yet: this one was first.
+            assert_eq!(r.status, 204, "{r:?}");
+        }
+    }
+    assert!(started.elapsed() < TIMEOUT);
+    waiting.abort();
+}
+
+// ----------------------------------------------------- 4. stalled bodies
+
+#[actix_web::test]
+async fn a_body_that_never_ends_is_given_up_after_the_body_timeout() {
+    let (server, _rx) = echo(|s| s.body_timeout(Duration::from_millis(300)));
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    let send = format!("{url}/xhr_send");
+    let path = split_url(&send).1.to_owned();
+
+    // A Content-Length larger than what is sent.
+    let mut c = RawConn::connect(&url).await;
+    c.send(
+        format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n[\"a\"").as_bytes(),
+    )
+    .await;
+    let started = Instant::now();
+    let r = c.read_response("1.1").await;
+    r.assert_status(408);
+    r.assert_body("Request body not received in time.");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A chunked body that stops.
+    let mut c = RawConn::connect(&url).await;
+    c.send(
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[\"a\"\r\n"
+        )
+        .as_bytes(),
+    )
+    .await;
+    c.read_response("1.1").await.assert_status(408);
+
+    // Nothing was delivered; the session is fine.
+    post(&send, &[], r#"["ok"]"#).await.assert_status(204);
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"ok\"]\n");
+}
+
+#[actix_web::test]
+async fn a_hixie76_handshake_without_its_key_is_closed_after_the_body_timeout() {
+    let (server, mut rx) = echo(|s| s.body_timeout(Duration::from_millis(300)));
+    let url = format!("{}/s/000/{}/websocket", server.base(), uuid());
+    let mut c = RawConn::connect(&url).await;
+    let head = c
+        .request(
+            "GET",
+            &url,
+            "1.1",
+            &[
+                ("Connection", "Upgrade"),
+                ("Upgrade", "WebSocket"),
+                ("Sec-WebSocket-Key1", HIXIE_KEY1),
+                ("Sec-WebSocket-Key2", HIXIE_KEY2),
+            ],
+            None,
+        )
+        .await;
+    head.assert_status(101);
+    // The 8-byte key never comes.
+    let started = Instant::now();
+    assert_eq!(ended(&mut rx).await, CloseReason::Interrupted);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(c.read_to_eof().await.is_empty(), "nothing was answered");
+}
+
+// -------------------------------------------- 9. upgrades on HTTP routes
+
+#[actix_web::test]
+async fn an_upgrade_asked_of_an_http_transport_gets_a_plain_answer() {
+    let (server, _rx) = echo(|s| s);
+    for (method, transport) in [
+        ("GET", "eventsource"),
+        ("GET", "htmlfile?c=cb"),
+        ("POST", "xhr_streaming"),
+        ("POST", "xhr"),
+        ("GET", "jsonp?c=cb"),
+    ] {
+        let url = format!(
+            "{}/{transport}",
+            session_url(&format!("{}/s", server.base()))
+        );
+        let mut c = RawConn::connect(&url).await;
+        let head = c
+            .request(
+                method,
+                &url,
+                "1.1",
+                &[("Connection", "Upgrade"), ("Upgrade", "foo")],
+                None,
+            )
+            .await;
+        head.assert_status(200);
+        let connection = head.header("connection").unwrap_or_default().to_lowercase();
+        assert!(!connection.contains("upgrade"), "{transport}: {head:?}");
+        assert_eq!(
+            connection, "close",
+            "{transport}: the connection ends with the answer"
+        );
+        // The body is framed as the head says.
+        let chunked = head
+            .header("transfer-encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+        let first = if chunked {
+            c.read_chunk().await
+        } else {
+            let n: usize = head.must("content-length").parse().expect("a length");
+            c.read_exact(n).await
+        };
+        assert!(!first.is_empty(), "{transport}");
+    }
+}
+
+// ----------------------------------------------------- 10. refusals say why
+
+#[actix_web::test]
+async fn refusals_carry_cors_headers_and_their_reason() {
+    let service = SockJs::new(|_s: Session, _m: MessageStream| async {})
+        .max_sessions(1)
+        .allowed_origins(AllowedOrigins::list(["http://page.example"]));
+    let server = serve_one(service);
+    let base = format!("{}/s", server.base());
+    let page = [("Origin", "http://page.example")];
+    post(&format!("{}/xhr", session_url(&base)), &page, "")
+        .await
+        .assert_body("o\n");
+    let r = post(&format!("{}/xhr", session_url(&base)), &page, "").await;
+    r.assert_status(503);
+    r.assert_body("Too many sessions.");
+    r.verify_cors(Some("http://page.example"));
+    r.verify_not_cached();
+
+    let r = post(
+        &format!("{}/xhr", session_url(&base)),
+        &[("Origin", "http://evil.example")],
+        "",
+    )
+    .await;
+    r.assert_status(403);
+    r.assert_body("Origin not allowed.");
+}
+
+// --------------------------------------- 11. cross-site script and frame loads
+
+#[actix_web::test]
+async fn cross_site_script_loads_are_refused_under_same_origin() {
+    let (server, _rx) = echo(|s| s);
+    let base = format!("{}/s", server.base());
+    let own = server.base();
+    let cross = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Referer", "http://evil.example/page"),
+    ];
+    let url = session_url(&base);
+    for path in ["jsonp?c=cb", "htmlfile?c=cb", "eventsource"] {
+        let r = get(&format!("{url}/{path}"), &cross).await;
+        r.assert_status(403);
+        r.assert_body("Origin not allowed.");
+    }
+    get(&format!("{base}/iframe.html"), &cross)
+        .await
+        .assert_status(403);
+    // Same-origin pages, old browsers on the same origin, and clients that are
+    // not browsers keep working.
+    let same = get(
+        &format!("{url}/jsonp?c=cb"),
+        &[("Sec-Fetch-Site", "same-origin")],
+    )
+    .await;
+    same.assert_body("/**/cb(\"o\");\r\n");
+    let referer = format!("{own}/chat.html");
+    get(
+        &format!("{}/jsonp?c=cb", session_url(&base)),
+        &[("Referer", &referer)],
+    )
+    .await
+    .assert_status(200);
+    get(&format!("{}/jsonp?c=cb", session_url(&base)), &[])
+        .await
+        .assert_status(200);
+    get(
+        &format!("{base}/iframe.html"),
+        &[("Sec-Fetch-Site", "same-origin")],
+    )
+    .await
+    .assert_status(200);
+}
+
+#[actix_web::test]
+async fn cross_site_loads_from_a_listed_page_are_allowed() {
+    let (server, _rx) = echo(|s| s.allowed_origins(AllowedOrigins::list(["https://app.example"])));
+    let url = session_url(&format!("{}/s", server.base()));
+    let listed = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Referer", "https://app.example/"),
+    ];
+    get(&format!("{url}/jsonp?c=cb"), &listed)
+        .await
+        .assert_body("/**/cb(\"o\");\r\n");
+    let unlisted = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Referer", "https://other.example/"),
+    ];
+    get(&format!("{url}/jsonp?c=cb"), &unlisted)
+        .await
+        .assert_status(403);
+}
+
+// ------------------------------------------- 12. refusals an operator sees
+
+/// Keeps every log record of this test binary.
+struct Capture(Mutex<Vec<(log::Level, String)>>);
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target().starts_with("actix_sockjs") {
+            let mut logs = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            logs.push((record.level(), record.args().to_string()));
+        }
+    }
+    fn flush(&self) {}
+}
+
+fn captured() -> &'static Capture {
+    static LOGS: OnceLock<&'static Capture> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let capture: &'static Capture = Box::leak(Box::new(Capture(Mutex::new(Vec::new()))));
+        let _ = log::set_logger(capture);
+        log::set_max_level(log::LevelFilter::Debug);
+        capture
+    })
+}
+
+#[actix_web::test]
+async fn the_first_refusal_of_an_origin_is_a_warning_that_says_what_to_change() {
+    let logs = captured();
+    let (server, _rx) = echo(|s| s);
+    let url = session_url(&format!("{}/s", server.base()));
+    // A proxy that rewrote Host: the page's origin is not what the service sees.
+    let page = [("Origin", "https://public.example")];
+    for _ in 0..3 {
+        post(&format!("{url}/xhr"), &page, "")
+            .await
+            .assert_status(403);
+    }
+    let warnings: Vec<String> = logs
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(level, text)| {
+            *level == log::Level::Warn && text.contains("https://public.example")
+        })
+        .map(|(_, text)| text.clone())
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    for advice in [
+        "proxy_set_header Host $host",
+        "X-Forwarded-Proto",
+        "AllowedOrigins::list",
+    ] {
+        assert!(w.contains(advice), "{w}");
+    }
+    assert!(w.contains(&server.base()), "names the origin it sees: {w}");
+}
+
+// ------------------------------------- 3. a socket that does not read
+
+#[actix_web::test]
+async fn a_websocket_that_does_not_read_is_held_to_the_queue_limit() {
+    const LIMIT: usize = 256 * 1024;
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    let (tx, mut sessions) = mpsc::unbounded_channel();
+    // Amplifies: every message is answered with 64 KiB messages, forever.
+    let service = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let (accepted, tx) = (seen.clone(), tx.clone());
+        async move {
+            let _ = tx.send(session.clone());
+            if messages.recv().await.is_some() {
+                let big = "x".repeat(64 * 1024);
+                while session.send(big.clone()).await.is_ok() {
+                    accepted.fetch_add(big.len(), Ordering::Relaxed);
+                }
+            }
+        }
+    })
+    .queue_limit(1024, LIMIT);
+    let server = serve_one(service);
+    // A client with a tiny receive window that never reads.
+    let url = ws_url(&server).replacen("ws://", "http://", 1);
+    let (host, path) = split_url(&url);
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let mut stream = socket
+        .connect(host.parse().expect("addr"))
+        .await
+        .expect("connect");
+    use tokio::io::AsyncWriteExt;
+    stream
+        .write_all(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+                 Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("handshake");
+    let mut frame = RawWs::head(0x81, 5);
+    frame.extend_from_slice(br#"["a"]"#);
+    stream.write_all(&frame).await.expect("a message");
+    let session: Session = tokio::time::timeout(TIMEOUT, sessions.recv())
+        .await
+        .expect("the session")
+        .expect("a session");
+    // The handler is held back once the queue is full: what it got out is the
+    // queue, actix's write buffer and the kernel's socket buffers, no more.
+    let deadline = Instant::now() + TIMEOUT;
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    let mut last = 0;
+    loop {
+        let (_, queued) = session.queued();
+        let now = accepted.load(Ordering::Relaxed);
+        if queued + 64 * 1024 > LIMIT && now == last && now > 0 {
+            break;
+        }
+        last = now;
+        assert!(
+            Instant::now() < deadline,
+            "the handler was never held back: {now} bytes"
+        );
+        every.tick().await;
+    }
+    let (_, queued) = session.queued();
+    assert!(queued <= LIMIT, "queued {queued}");
+    let accepted = accepted.load(Ordering::Relaxed);
+    // Kernel buffers on loopback are a few MiB at most; the old writer's
+    // channel alone held 32 whole queues.
+    assert!(
+        accepted < 16 * LIMIT + (8 << 20),
+        "{accepted} bytes left the handler"
+    );
+    drop(stream);
+}

@@ -1,0 +1,168 @@
+//! What a hostile client can make the server hold, measured: the peak
+//! resident memory of this process (server and clients alike) while each
+//! attack runs against the default configuration. Alone in its binary, one
+//! test, so nothing else moves the figure.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::time::Duration;
+
+use actix_sockjs::{AllowedOrigins, MessageStream, Session, SockJs};
+use tokio::io::AsyncWriteExt;
+
+use common::client::*;
+
+const MIB: u64 = 1 << 20;
+
+/// `VmHWM` (peak resident set) of this process, in bytes.
+fn peak() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .expect("VmHWM")
+}
+
+/// Runs `attack` and returns how much the peak grew (in MiB, for messages).
+async fn growth(what: &str, attack: impl std::future::Future<Output = ()>) -> u64 {
+    let before = peak();
+    attack.await;
+    let grew = peak().saturating_sub(before);
+    eprintln!(
+        "{what}: peak resident memory grew {:.1} MiB",
+        grew as f64 / MIB as f64
+    );
+    grew
+}
+
+#[actix_web::test]
+async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
+    // Every default bound, and handlers that never read or always amplify.
+    let idle = SockJs::new(|session: Session, messages: MessageStream| async move {
+        let _unread = messages;
+        session.closed().await;
+    })
+    .allowed_origins(AllowedOrigins::Any);
+    let (tx, mut amplified) = tokio::sync::mpsc::unbounded_channel();
+    let amplify = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let tx = tx.clone();
+        async move {
+            if messages.recv().await.is_some() {
+                let big = "x".repeat(256 * 1024);
+                let mut sent = 0usize;
+                while session.send(big.clone()).await.is_ok() {
+                    sent += big.len();
+                    let _ = tx.send((session.clone(), sent));
+                }
+            }
+        }
+    });
+    let server = common::serve(move |cfg| {
+        cfg.service(idle.scope("/idle"))
+            .service(amplify.scope("/amplify"));
+    });
+    // Warm up allocations every phase shares (threads, connections).
+    let url = session_url(&format!("{}/idle", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+
+    // 1. A WebSocket frame announcing 1 GiB, then as much of it as the server takes.
+    let grew = growth("1 GiB frame", async {
+        let mut ws = RawWs::connect(&format!(
+            "{}/idle/000/{}/websocket",
+            server.ws_base(),
+            uuid()
+        ))
+        .await;
+        assert!(ws.try_send(&RawWs::head(0x81, 1 << 30)).await);
+        let chunk = vec![b'x'; 1 << 20];
+        let mut sent = 0u64;
+        while sent < 128 * MIB && ws.try_send(&chunk).await {
+            sent += chunk.len() as u64;
+        }
+        // The frame is refused at its header (1009); what follows is
+        // discarded by actix-http as it arrives, never buffered.
+        eprintln!("1 GiB frame: {} MiB sent", sent / MIB);
+    })
+    .await;
+    assert!(grew < 16 * MIB, "1 GiB frame: grew {grew} bytes");
+
+    // 2. 64 parallel sends of 256 KiB to a session whose handler does not read.
+    let grew = growth("64 parallel sends", async {
+        let send = format!("{url}/xhr_send");
+        // One body, shared by every client, so the figure is the server's.
+        let body = std::sync::Arc::new(format!("[\"{}\"]", "y".repeat(256 * 1024 - 10)));
+        let path = split_url(&send).1.to_owned();
+        let sends = (0..64).map(|_| {
+            let (send, body, path) = (send.clone(), body.clone(), path.clone());
+            async move {
+                let mut c = RawConn::connect(&send).await;
+                let head = format!(
+                    "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                c.send(head.as_bytes()).await;
+                // The server may refuse before reading it all.
+                let _ = c.try_send(body.as_bytes()).await;
+                c
+            }
+        });
+        let held = futures_util::future::join_all(sends).await;
+        // Let the server read what it will; then measure with all 64 open.
+        let ping = post(&format!("{url}/xhr_send"), &[], "[]").await;
+        assert!([204, 409].contains(&ping.status), "{ping:?}");
+        drop(held);
+    })
+    .await;
+    assert!(grew < 16 * MIB, "parallel sends: grew {grew} bytes");
+
+    // 3. An amplifying handler and a WebSocket that never reads.
+    let grew = growth("non-reading socket", async {
+        let url = format!("{}/amplify/000/{}/websocket", server.base(), uuid());
+        let (host, path) = split_url(&url);
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("rcvbuf");
+        let mut stream = socket
+            .connect(host.parse().expect("addr"))
+            .await
+            .expect("connect");
+        stream
+            .write_all(
+                format!(
+                    "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\n\
+                     Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .await
+            .expect("handshake");
+        let mut frame = RawWs::head(0x81, 5);
+        frame.extend_from_slice(br#"["a"]"#);
+        stream.write_all(&frame).await.expect("a message");
+        // Until the handler is held back: its queue full, nothing more sent.
+        let mut every = tokio::time::interval(Duration::from_millis(50));
+        let mut last = 0;
+        loop {
+            every.tick().await;
+            let mut newest = None;
+            while let Ok(update) = amplified.try_recv() {
+                newest = Some(update);
+            }
+            match newest {
+                Some((_, sent)) => last = sent,
+                None if last > 0 => break,
+                None => {}
+            }
+        }
+        eprintln!("non-reading socket: the handler got {last} bytes out before it was held");
+        assert!(last < 64 << 20, "never held back");
+        drop(stream);
+    })
+    .await;
+    assert!(grew < 16 * MIB, "non-reading socket: grew {grew} bytes");
+}
