@@ -24,6 +24,21 @@ pub const DEFAULT_INBOUND_BYTES: usize = 1024 * 1024;
 /// Default time a request body (`xhr_send`, `jsonp_send`) and the hixie-76
 /// handshake key may take to arrive: 5 s.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time a resumable session (the resume extension) waits for its
+/// client to come back after a drop: 30 s.
+pub const DEFAULT_RESUME_WINDOW: Duration = Duration::from_secs(30);
+/// Default interval at which clients of resumable sessions show they are
+/// alive: 5 s.
+pub const DEFAULT_CLIENT_HEARTBEAT: Duration = Duration::from_secs(5);
+/// Default silence after which the connection of a resumable session's
+/// client is taken for dead (and the session waits for it to come back): 15 s.
+pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How soon a resumable session acknowledges a client's messages when no
+/// message frame carries the acknowledgement: 200 ms.
+pub const ACK_DELAY: Duration = Duration::from_millis(200);
+/// Default bound on the bytes all sessions of a service hold in their
+/// outbound queues together (messages waiting, or unacknowledged): 256 MiB.
+pub const DEFAULT_BUFFER_BUDGET: usize = 256 * 1024 * 1024;
 /// The longest server or session id accepted in a URL: 128 bytes.
 pub const MAX_ID_LEN: usize = 128;
 /// Default bound on live sessions per service: 100,000.
@@ -115,6 +130,11 @@ pub(crate) struct Config {
     pub cookie_needed: bool,
     pub sockjs_url: String,
     pub max_sessions: usize,
+    pub resume: bool,
+    pub resume_window: Duration,
+    pub client_heartbeat: Duration,
+    pub client_timeout: Duration,
+    pub buffer_budget: usize,
 }
 
 impl Default for Config {
@@ -135,6 +155,11 @@ impl Default for Config {
             cookie_needed: false,
             sockjs_url: DEFAULT_SOCKJS_URL.to_owned(),
             max_sessions: DEFAULT_MAX_SESSIONS,
+            resume: true,
+            resume_window: DEFAULT_RESUME_WINDOW,
+            client_heartbeat: DEFAULT_CLIENT_HEARTBEAT,
+            client_timeout: DEFAULT_CLIENT_TIMEOUT,
+            buffer_budget: DEFAULT_BUFFER_BUDGET,
         }
     }
 }

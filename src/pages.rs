@@ -17,12 +17,25 @@ pub(crate) fn greeting(_: &Pages, _: &Config, _: &HttpRequest) -> HttpResponse {
 /// `GET /info`: what the server offers, and entropy for old clients'
 /// random ids. Never cached.
 pub(crate) fn info(_: &Pages, config: &Config, req: &HttpRequest) -> HttpResponse {
-    let body = format!(
-        r#"{{"websocket":{},"cookie_needed":{},"origins":["*:*"],"entropy":{}}}"#,
+    let mut body = format!(
+        r#"{{"websocket":{},"cookie_needed":{},"origins":["*:*"],"entropy":{}"#,
         config.websocket,
         config.cookie_needed,
         fastrand::u32(..),
     );
+    if config.resume {
+        // The resume extension (docs/resume.md); plain clients ignore it.
+        body.push_str(&format!(
+            r#","resume":{{"version":1,"window_ms":{},"heartbeat_ms":{},"timeout_ms":{},"ack_ms":{},"window_messages":{},"window_bytes":{}}}"#,
+            config.resume_window.as_millis(),
+            config.client_heartbeat.as_millis(),
+            config.client_timeout.as_millis(),
+            crate::config::ACK_DELAY.as_millis(),
+            config.queue_messages,
+            config.queue_bytes,
+        ));
+    }
+    body.push('}');
     headers::session(req, StatusCode::OK)
         .content_type("application/json; charset=UTF-8")
         .body(body)

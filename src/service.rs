@@ -300,6 +300,66 @@ impl SockJs {
         })
     }
 
+    /// Whether the resume extension is offered (`docs/resume.md`): clients
+    /// that ask for it (client-js does) keep their session across dropped
+    /// connections, on every transport, with nothing lost, duplicated or
+    /// reordered. Plain SockJS clients never see it. Defaults to `true`.
+    ///
+    /// ```
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).resume(false);
+    /// # drop(s);
+    /// ```
+    pub fn resume(self, offered: bool) -> Self {
+        self.configure(|c| c.resume = offered)
+    }
+
+    /// How long a resumable session waits for its client to come back
+    /// after a drop (it replaces the disconnect delay for those sessions).
+    /// Defaults to 30 s ([`DEFAULT_RESUME_WINDOW`](crate::config::DEFAULT_RESUME_WINDOW)).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).resume_window(Duration::from_secs(120));
+    /// # drop(s);
+    /// ```
+    pub fn resume_window(self, window: Duration) -> Self {
+        self.configure(|c| c.resume_window = window)
+    }
+
+    /// Client heartbeats of resumable sessions: clients show they are alive
+    /// every `interval`, and a client silent for `timeout` while connected
+    /// has its connection taken for dead (the session then waits for it to
+    /// come back, for the resume window). Defaults to 5 s and 15 s
+    /// ([`DEFAULT_CLIENT_HEARTBEAT`](crate::config::DEFAULT_CLIENT_HEARTBEAT),
+    /// [`DEFAULT_CLIENT_TIMEOUT`](crate::config::DEFAULT_CLIENT_TIMEOUT)).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {})
+    ///     .client_heartbeat(Duration::from_secs(2), Duration::from_secs(6));
+    /// # drop(s);
+    /// ```
+    pub fn client_heartbeat(self, interval: Duration, timeout: Duration) -> Self {
+        self.configure(|c| {
+            c.client_heartbeat = interval;
+            c.client_timeout = timeout;
+        })
+    }
+
+    /// The bytes all sessions of the service may hold in their outbound
+    /// queues together (waiting messages, and resumable sessions'
+    /// unacknowledged ones); past it every queue counts as full, under
+    /// the overflow policy. Defaults to 256 MiB
+    /// ([`DEFAULT_BUFFER_BUDGET`](crate::config::DEFAULT_BUFFER_BUDGET)).
+    ///
+    /// ```
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).buffer_budget(64 << 20);
+    /// # drop(s);
+    /// ```
+    pub fn buffer_budget(self, bytes: usize) -> Self {
+        self.configure(|c| c.buffer_budget = bytes)
+    }
+
     /// The client script the iframe page loads. sockjs-client's iframe
     /// transports (`iframe-eventsource`, `iframe-htmlfile`,
     /// `iframe-xhr-polling`, for cross-origin pages in old browsers) run
@@ -328,6 +388,17 @@ impl SockJs {
     /// ```
     pub fn session_count(&self) -> usize {
         self.inner.sessions.len()
+    }
+
+    /// Bytes all sessions hold in their outbound queues now (see
+    /// [`SockJs::buffer_budget`]).
+    ///
+    /// ```
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {});
+    /// assert_eq!(s.buffered_bytes(), 0);
+    /// ```
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.sessions.buffered()
     }
 
     /// The live HTTP session the client named `id` (the second segment of

@@ -34,6 +34,8 @@ pub(crate) enum RequestError {
     SendInProgress,
     /// The body did not arrive within the body timeout.
     BodyTimeout,
+    /// Resume extension: a send that starts past what was accepted.
+    OutOfOrder,
     /// The page's origin is not allowed.
     OriginRefused,
     /// The application's accept hook, or actix, refused with its own answer.
@@ -59,6 +61,9 @@ impl fmt::Display for RequestError {
                 "Another send to this session is in progress: send one batch at a time.",
             ),
             RequestError::BodyTimeout => f.write_str("Request body not received in time."),
+            RequestError::OutOfOrder => {
+                f.write_str("Send out of order: messages before it were not received.")
+            }
             RequestError::OriginRefused => f.write_str("Origin not allowed."),
             RequestError::Other(e) => e.fmt(f),
         }
@@ -77,7 +82,7 @@ impl ResponseError for RequestError {
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::TooManySessions => StatusCode::SERVICE_UNAVAILABLE,
-            RequestError::SendInProgress => StatusCode::CONFLICT,
+            RequestError::SendInProgress | RequestError::OutOfOrder => StatusCode::CONFLICT,
             RequestError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             RequestError::OriginRefused => StatusCode::FORBIDDEN,
             RequestError::Other(e) => e.as_response_error().status_code(),

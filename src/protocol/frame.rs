@@ -34,6 +34,40 @@ pub(crate) fn messages(batch: &[Message]) -> ByteString {
     out.into()
 }
 
+/// Resume extension: `q[accepted,"m1",...]`, messages with the count of
+/// client messages the server has accepted (`docs/resume.md`).
+pub(crate) fn messages_acked(accepted: u64, batch: &[Message]) -> ByteString {
+    let len: usize = batch.iter().map(|m| m.len() + 3).sum();
+    let mut out = String::with_capacity(len + 24);
+    out.push_str("q[");
+    out.push_str(itoa::Buffer::new().format(accepted));
+    for m in batch {
+        out.push(',');
+        m.quoted_into(&mut out);
+    }
+    out.push(']');
+    out.into()
+}
+
+/// Resume extension: `q[accepted]`, an acknowledgement alone.
+pub(crate) fn ack(accepted: u64) -> ByteString {
+    format!("q[{accepted}]").into()
+}
+
+/// Resume extension: `x{"token":"..."}`, after the open frame.
+pub(crate) fn token(token: &str) -> ByteString {
+    let mut out = String::with_capacity(token.len() + 14);
+    out.push_str("x{\"token\":");
+    quote_into(&mut out, token);
+    out.push('}');
+    out.into()
+}
+
+/// Resume extension: `x{"resumed":true,"in":N}`, first on a resumed request.
+pub(crate) fn resumed(accepted: u64) -> ByteString {
+    format!("x{{\"resumed\":true,\"in\":{accepted}}}").into()
+}
+
 /// `a["text"]` for one message.
 pub(crate) fn single(text: &str) -> ByteString {
     let mut out = String::with_capacity(text.len() + 4);
@@ -102,6 +136,17 @@ mod tests {
         );
         // Batched with others, the quoted part is reused.
         assert_eq!(messages(&[m, Message::new("b")]), r#"a["héllo\n","b"]"#);
+    }
+
+    #[test]
+    fn resume_frames() {
+        assert_eq!(
+            messages_acked(7, &[Message::new("a"), Message::prepared("b\n")]),
+            r#"q[7,"a","b\n"]"#
+        );
+        assert_eq!(ack(0), "q[0]");
+        assert_eq!(token("t0k"), r#"x{"token":"t0k"}"#);
+        assert_eq!(resumed(12), r#"x{"resumed":true,"in":12}"#);
     }
 
     #[test]

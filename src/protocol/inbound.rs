@@ -57,6 +57,21 @@ pub(crate) fn parse_ws(text: &str) -> Result<Vec<String>, PayloadError> {
     Ok(out)
 }
 
+/// Resume extension: a WebSocket text message `{"ack":N}` (an
+/// acknowledgement and a heartbeat). `None` for anything else.
+pub(crate) fn parse_ack(text: &str) -> Option<u64> {
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?.trim();
+    let value = inner
+        .strip_prefix("\"ack\"")?
+        .trim_start()
+        .strip_prefix(':')?
+        .trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     at: usize,
@@ -297,6 +312,22 @@ mod tests {
         }
         assert_eq!(PayloadError::Broken.to_string(), "Broken JSON encoding.");
         assert_eq!(PayloadError::Empty.to_string(), "Payload expected.");
+    }
+
+    #[test]
+    fn acknowledgements() {
+        assert_eq!(parse_ack(r#"{"ack":12}"#), Some(12));
+        assert_eq!(parse_ack(r#" { "ack" : 0 } "#), Some(0));
+        for bad in [
+            r#"{"ack":-1}"#,
+            r#"{"ack":"1"}"#,
+            r#"{"ack":1,"x":2}"#,
+            r#"["a"]"#,
+            "{}",
+            r#"{"ack":}"#,
+        ] {
+            assert_eq!(parse_ack(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 use bytestring::ByteString;
 use tokio::time::Instant;
 
-use super::state::{Attach, Batch, Next};
+use super::state::{Attach, Batch, Next, ResumeError};
 use super::Inner;
 
 /// The receiver claim of one poll, stream or socket. Dropping it detaches;
@@ -23,26 +23,44 @@ pub(crate) struct Attachment {
 pub(crate) enum Outgoing {
     Open,
     Heartbeat,
-    Messages(Batch),
+    /// Messages; in a resumable session, with the count of client
+    /// messages accepted (the frame is then `q[...]`).
+    Messages(Batch, Option<u64>),
+    /// Resumable: an acknowledgement alone (`q[N]`).
+    Ack(u64),
+    /// Resumable: a control frame (`x{...}`), written as it is.
+    Control(ByteString),
     Close(ByteString),
+    /// The receiver was replaced, or its client went silent: end the
+    /// request or socket without a frame (the session lives on).
+    Kick,
 }
 
 impl Attachment {
-    /// Becomes the receiver of `inner`, unless one is attached.
-    pub(super) fn new(inner: &Arc<Inner>) -> Option<Attachment> {
-        let attached = inner.lock().attach(Instant::now());
+    /// Becomes the receiver of `inner`: `Err(None)` when another is
+    /// attached (2010), `Err(Some)` for a resume that cannot be honoured.
+    /// `ack` and `resumed` are a resumable session's (see `State::attach`).
+    pub(super) fn new(
+        inner: &Arc<Inner>,
+        ack: Option<u64>,
+        resumed: bool,
+    ) -> Result<Attachment, Option<ResumeError>> {
+        let attached = inner.lock().attach(Instant::now(), ack, resumed);
         match attached {
             Attach::Attached(id, wake_supervisor) => {
                 if wake_supervisor {
                     inner.supervisor.notify_one();
                 }
-                Some(Attachment {
+                // A receiver it replaces learns it at its next look.
+                inner.wake_receiver();
+                Ok(Attachment {
                     inner: inner.clone(),
                     id,
                     completed: false,
                 })
             }
-            Attach::Busy => None,
+            Attach::Busy => Err(None),
+            Attach::Refused(e) => Err(Some(e)),
         }
     }
 
@@ -68,17 +86,20 @@ impl Attachment {
 
     /// The next frame if one is ready now.
     pub(crate) fn try_next(&self) -> Option<Outgoing> {
-        let next = self.inner.lock().next(Instant::now());
+        let next = self.inner.lock().next(self.id, Instant::now());
         Some(match next {
             Next::Open => Outgoing::Open,
-            Next::Messages(batch, sender_waiting) => {
+            Next::Messages(batch, sender_waiting, acked) => {
                 if sender_waiting {
                     self.inner.room.notify_waiters();
                 }
-                Outgoing::Messages(batch)
+                Outgoing::Messages(batch, acked)
             }
             Next::Heartbeat => Outgoing::Heartbeat,
+            Next::Ack(n) => Outgoing::Ack(n),
+            Next::Control(frame) => Outgoing::Control(frame),
             Next::Close(frame) => Outgoing::Close(frame),
+            Next::Kick => Outgoing::Kick,
             Next::Wait => return None,
         })
     }

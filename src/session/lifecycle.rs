@@ -12,7 +12,7 @@ use futures_util::FutureExt;
 use tokio::time::Instant;
 
 use super::registry::Registry;
-use super::state::{Timeout, Timing};
+use super::state::{Budget, ResumeTiming, State, Timeout, Timing};
 use super::{Inner, MessageStream, RequestInfo, Session};
 use crate::config::Config;
 use crate::error::CloseReason;
@@ -25,18 +25,62 @@ pub(crate) type Handler =
 /// The application's accept hook.
 pub(crate) type Accept = dyn Fn(&HttpRequest) -> Result<(), actix_web::Error> + Send + Sync;
 
+/// What a receiving request asks of the resume extension (`docs/resume.md`),
+/// from its query: `resume=1` opens a resumable session, `resume=<token>`
+/// comes back to one; `ack` is what the client has received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ResumeAsk {
+    pub kind: ResumeKind,
+    pub ack: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum ResumeKind {
+    #[default]
+    Plain,
+    New,
+    Token(String),
+}
+
+impl ResumeAsk {
+    /// Reads `resume` and `ack` from a query string.
+    pub fn from_query(query: &str) -> ResumeAsk {
+        if !query.contains("resume=") && !query.contains("ack=") {
+            return ResumeAsk::default();
+        }
+        let kind = match super::query_param(query, "resume") {
+            None => ResumeKind::Plain,
+            Some(v) if v == "1" => ResumeKind::New,
+            Some(token) => ResumeKind::Token(token),
+        };
+        let ack = super::query_param(query, "ack").and_then(|a| a.parse().ok());
+        ResumeAsk { kind, ack }
+    }
+}
+
+/// What opening a session gave.
+pub(crate) enum Open {
+    /// The session, and whether the request came back to it with its token.
+    Session(Arc<Inner>, bool),
+    /// A resume that cannot be honoured: answer `c[2011,reason]`.
+    ResumeFailed(&'static str),
+}
+
 /// A service's sessions, with what they are made from.
 pub(crate) struct Sessions {
     pub config: Config,
     registry: Registry,
     handler: Arc<Handler>,
     accept: Option<Arc<Accept>>,
+    /// What all the sessions' queues hold together.
+    budget: Arc<Budget>,
 }
 
 impl Sessions {
     pub fn new(config: Config, handler: Arc<Handler>, accept: Option<Arc<Accept>>) -> Self {
         Sessions {
             registry: Registry::new(config.max_sessions),
+            budget: Budget::new(config.buffer_budget),
             config,
             handler,
             accept,
@@ -46,7 +90,13 @@ impl Sessions {
     /// Replaces the configuration (the builder, before any session).
     pub fn reconfigure(&mut self, config: Config) {
         self.registry = Registry::new(config.max_sessions);
+        self.budget = Budget::new(config.buffer_budget);
         self.config = config;
+    }
+
+    /// Bytes all sessions hold in their outbound queues.
+    pub fn buffered(&self) -> usize {
+        self.budget.used()
     }
 
     /// Sets the accept hook (the builder, before any session).
@@ -69,19 +119,28 @@ impl Sessions {
         self.registry.all()
     }
 
-    /// The HTTP session `id`, or a new one: the accept hook sees the
-    /// request first, then the handler starts.
+    /// The HTTP session `id`, the resumable session a token names, or a new
+    /// one: the accept hook sees the request first, then the handler starts.
     pub fn open(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
-    ) -> Result<Arc<Inner>, RequestError> {
+        ask: &ResumeAsk,
+    ) -> Result<Open, RequestError> {
         if let Some(inner) = self.registry.get(id) {
-            return Ok(inner);
+            return Ok(Open::Session(inner, false));
+        }
+        if let ResumeKind::Token(token) = &ask.kind {
+            return Ok(match self.registry.by_token(token) {
+                // It answers to this URL from now on.
+                Some(inner) if self.registry.alias(id, &inner) => Open::Session(inner, true),
+                Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
+                None => Open::ResumeFailed(unknown_token(token)),
+            });
         }
         self.accept(req)?;
-        let timing = self.timing(self.config.disconnect_delay);
+        let resumable = self.resumable(ask);
         let made = self.registry.get_or_insert(id, |key| {
             Inner::new(
                 key,
@@ -89,47 +148,96 @@ impl Sessions {
                 transport,
                 RequestInfo::from_request(req),
                 &self.config,
-                timing,
+                self.state(
+                    self.linger(resumable, self.config.disconnect_delay),
+                    resumable,
+                ),
             )
         });
         match made {
             Ok((inner, Some(stream))) => {
+                if let Some(token) = inner.lock().token().cloned() {
+                    self.registry.register_token(token, &inner);
+                }
                 self.start(inner.clone(), stream, None);
-                Ok(inner)
+                Ok(Open::Session(inner, false))
             }
-            Ok((inner, None)) => Ok(inner),
+            Ok((inner, None)) => Ok(Open::Session(inner, false)),
             Err(_) => Err(RequestError::TooManySessions),
         }
     }
 
-    /// A new WebSocket session (the protocol lets two sockets carry one id,
-    /// so it is not registered under it), after the accept hook. It lives
-    /// as long as its socket's receiver. `reader` (the socket's reading
-    /// side) runs in the session's task, beside the handler.
+    /// A WebSocket's session: a new one (the protocol lets two sockets carry
+    /// one id, so it is not registered under it), after the accept hook, or
+    /// the resumable session a token names. A plain one lives as long as
+    /// its socket. `reader` (the socket's reading side) runs in the
+    /// session's task beside the handler, or in a task of its own for a
+    /// socket that came back to a session.
     pub fn open_socket(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
+        ask: &ResumeAsk,
         reader: impl FnOnce(Arc<Inner>) -> LocalBoxFuture<'static, ()>,
-    ) -> Result<Arc<Inner>, RequestError> {
+    ) -> Result<Open, RequestError> {
+        if let ResumeKind::Token(token) = &ask.kind {
+            return Ok(match self.registry.by_token(token) {
+                Some(inner) => {
+                    actix_rt::spawn(reader(inner.clone()));
+                    Open::Session(inner, true)
+                }
+                None => Open::ResumeFailed(unknown_token(token)),
+            });
+        }
         self.accept(req)?;
         let key = self
             .registry
             .insert_anonymous()
             .map_err(|_| RequestError::TooManySessions)?;
+        let resumable = self.resumable(ask);
         let (inner, stream) = Inner::new(
             key,
             id,
             transport,
             RequestInfo::from_request(req),
             &self.config,
-            self.timing(Duration::ZERO),
+            self.state(self.linger(resumable, Duration::ZERO), resumable),
         );
         self.registry.register_anonymous(&inner);
+        if let Some(token) = inner.lock().token().cloned() {
+            self.registry.register_token(token, &inner);
+        }
         let reader = reader(inner.clone());
         self.start(inner.clone(), stream, Some(reader));
-        Ok(inner)
+        Ok(Open::Session(inner, false))
+    }
+
+    fn resumable(&self, ask: &ResumeAsk) -> bool {
+        self.config.resume && ask.kind == ResumeKind::New
+    }
+
+    /// How long a session lives with no receiver: the resume window for a
+    /// resumable one, else `plain`.
+    fn linger(&self, resumable: bool, plain: Duration) -> Duration {
+        match resumable {
+            true => self.config.resume_window,
+            false => plain,
+        }
+    }
+
+    /// A new session's state.
+    fn state(&self, linger: Duration, resumable: bool) -> State {
+        let now = Instant::now();
+        let mut state = State::new(now, self.timing(linger), self.budget.clone());
+        if resumable {
+            let timing = ResumeTiming {
+                ack_delay: crate::config::ACK_DELAY,
+                silence: self.config.client_timeout,
+            };
+            state.make_resumable(new_token(), timing, now);
+        }
+        state
     }
 
     fn timing(&self, linger: Duration) -> Timing {
@@ -211,7 +319,7 @@ impl Sessions {
             let due = inner.lock().handle_timeout(Instant::now());
             match due {
                 Timeout::Nothing => {}
-                Timeout::Heartbeat => inner.wake_receiver(),
+                Timeout::WakeReceiver => inner.wake_receiver(),
                 Timeout::Expired => break,
             }
         }
@@ -219,5 +327,38 @@ impl Sessions {
         // Close hooks and waiters learn it (a no-op if already closed).
         inner.wake_all();
         self.registry.remove(inner);
+    }
+}
+
+/// This process's part of every resume token it issues: a token from
+/// another run of the server (restarted) is told from an expired one.
+fn boot_id() -> &'static str {
+    static BOOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BOOT.get_or_init(|| format!("{:012x}", random_u64() & 0xffff_ffff_ffff))
+}
+
+fn random_u64() -> u64 {
+    // The OS's generator; should it fail, a token from time and address
+    // is still unique (if guessable), which only weakens, never breaks.
+    getrandom::u64().unwrap_or_else(|_| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        t ^ (&t as *const u64 as u64)
+    })
+}
+
+/// A new resume token: `<boot id>.<128 random bits>`, in hex.
+fn new_token() -> Arc<str> {
+    format!("{}.{:016x}{:016x}", boot_id(), random_u64(), random_u64()).into()
+}
+
+fn unknown_token(token: &str) -> &'static str {
+    match token
+        .strip_prefix(boot_id())
+        .is_some_and(|r| r.starts_with('.'))
+    {
+        true => "Resume failed: session expired",
+        false => "Resume failed: server restarted",
     }
 }

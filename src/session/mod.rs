@@ -20,11 +20,12 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub(crate) use attachment::{Attachment, Outgoing};
-pub(crate) use lifecycle::{Accept, Handler, Sessions};
+pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions};
 pub(crate) use registry::Key;
 pub(crate) use request::query_param;
 pub use request::{Headers, RequestInfo};
-use state::{InPush, Limits, Push, State, Timing};
+use state::{InPush, Limits, Push};
+pub(crate) use state::{ResumeError, State};
 
 use crate::config::{Config, Overflow};
 use crate::error::{CloseReason, TrySendError};
@@ -62,6 +63,8 @@ pub(crate) struct Inner {
     on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     /// An HTTP send (`xhr_send`, `jsonp_send`) is being read or delivered.
     sending: AtomicBool,
+    /// More URL ids of a resumable session that came back on new URLs.
+    aliases: Mutex<Vec<Arc<str>>>,
 }
 
 impl Inner {
@@ -71,7 +74,7 @@ impl Inner {
         transport: Transport,
         request: RequestInfo,
         config: &Config,
-        timing: Timing,
+        state: State,
     ) -> (Arc<Inner>, MessageStream) {
         let id: Arc<str> = match &key {
             Key::Named(shared) => shared.clone(),
@@ -87,7 +90,7 @@ impl Inner {
                 bytes: config.queue_bytes,
             },
             overflow: config.overflow,
-            state: Mutex::new(State::new(Instant::now(), timing)),
+            state: Mutex::new(state),
             receiver: AtomicWaker::new(),
             room: Notify::new(),
             supervisor: Notify::new(),
@@ -100,6 +103,7 @@ impl Inner {
             inbound_room: Notify::new(),
             on_close: Mutex::new(Vec::new()),
             sending: AtomicBool::new(false),
+            aliases: Mutex::new(Vec::new()),
         });
         let stream = MessageStream {
             inner: inner.clone(),
@@ -166,9 +170,66 @@ impl Inner {
         self.receiver.register(cx.waker());
     }
 
-    /// Tries to become the session's receiver.
-    pub(crate) fn attach(self: &Arc<Self>) -> Option<Attachment> {
-        Attachment::new(self)
+    /// Tries to become the session's receiver: `Err(None)` when another is
+    /// attached (answer 2010), `Err(Some)` for a resume that cannot be
+    /// honoured. `ack` is what the client of a resumable session has
+    /// received; `resumed`, that it came back on a new URL.
+    pub(crate) fn attach(
+        self: &Arc<Self>,
+        ack: Option<u64>,
+        resumed: bool,
+    ) -> Result<Attachment, Option<ResumeError>> {
+        Attachment::new(self, ack, resumed)
+    }
+
+    /// True for a session of the resume extension.
+    pub(crate) fn resumable(&self) -> bool {
+        self.lock().token().is_some()
+    }
+
+    /// Resumable: the client has received messages 1..=`ack`.
+    pub(crate) fn acknowledge(&self, ack: u64) {
+        let freed = self.lock().acknowledge(ack, Instant::now());
+        if freed {
+            self.room.notify_waiters();
+        }
+    }
+
+    /// A sign of life from the client.
+    pub(crate) fn heard(&self) {
+        self.lock().heard(Instant::now());
+    }
+
+    /// Resumable: delivers a send whose first message is number `seq`,
+    /// skipping those accepted already. False (and nothing delivered) when
+    /// it starts past what was accepted.
+    pub(crate) async fn deliver_from(&self, seq: u64, messages: Vec<String>) -> bool {
+        let skip = self.lock().accept_from(seq);
+        match skip {
+            None => false,
+            Some(skip) => {
+                let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+                self.deliver(messages.into_iter().skip(skip).collect())
+                    .await;
+                true
+            }
+        }
+    }
+
+    /// Remembers another URL id this session answers to.
+    pub(crate) fn add_alias(&self, id: Arc<str>) {
+        self.aliases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(id);
+    }
+
+    /// The URL ids this session came back on.
+    pub(crate) fn aliases(&self) -> Vec<Arc<str>> {
+        self.aliases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Hands messages from the client to the handler, waiting while its
@@ -199,7 +260,9 @@ impl Inner {
     /// Queues one inbound message: `Ok(true)` queued, `Ok(false)`
     /// discarded (closed, or nobody reads), `Err` handed back when full.
     fn push_inbound(&self, m: String) -> Result<bool, String> {
-        let pushed = self.lock().push_inbound(m, self.inbound_limits);
+        let pushed = self
+            .lock()
+            .push_inbound(m, self.inbound_limits, Instant::now());
         match pushed {
             InPush::Queued => {
                 self.inbound_ready.wake();
@@ -381,7 +444,22 @@ impl Session {
         self.inner.lock().attached()
     }
 
-    /// Messages and bytes waiting in the outbound queue.
+    /// How many times the client came back after a dropped connection
+    /// (resumable sessions of the resume extension, `docs/resume.md`; 0
+    /// for others). Nothing was lost across those drops.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// session.closed().await;
+    /// println!("{} ended after {} resumes", session.id(), session.resumes());
+    /// # }
+    /// ```
+    pub fn resumes(&self) -> u32 {
+        self.inner.lock().resumes()
+    }
+
+    /// Messages and bytes waiting in the outbound queue (for a resumable
+    /// session: sent or not, until the client acknowledges them).
     pub fn queued(&self) -> (usize, usize) {
         self.inner.lock().queued()
     }

@@ -18,6 +18,8 @@ pub(crate) enum Key {
 
 pub(crate) struct Registry {
     named: Mutex<HashMap<Arc<str>, Arc<Inner>>>,
+    /// Resumable sessions by their resume token.
+    tokens: Mutex<HashMap<Arc<str>, Arc<Inner>>>,
     anonymous: Mutex<HashMap<u64, Arc<Inner>>>,
     /// Slots reserved by [`Registry::insert_anonymous`], registered or not.
     anonymous_count: AtomicUsize,
@@ -33,6 +35,7 @@ impl Registry {
     pub fn new(max: usize) -> Self {
         Registry {
             named: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
             anonymous: Mutex::new(HashMap::new()),
             anonymous_count: AtomicUsize::new(0),
             next_anonymous: AtomicU64::new(0),
@@ -93,6 +96,31 @@ impl Registry {
         }
     }
 
+    /// Registers a resumable session under its token.
+    pub fn register_token(&self, token: Arc<str>, inner: &Arc<Inner>) {
+        lock(&self.tokens).insert(token, inner.clone());
+    }
+
+    /// The resumable session with this token.
+    pub fn by_token(&self, token: &str) -> Option<Arc<Inner>> {
+        lock(&self.tokens).get(token).cloned()
+    }
+
+    /// Makes `id` another name of `inner` (a resumable session that came
+    /// back on a new URL). False when `id` names another session.
+    pub fn alias(&self, id: &str, inner: &Arc<Inner>) -> bool {
+        let mut map = self.map();
+        match map.get(id) {
+            Some(s) => Arc::ptr_eq(s, inner),
+            None => {
+                let id: Arc<str> = id.into();
+                map.insert(id.clone(), inner.clone());
+                inner.add_alias(id);
+                true
+            }
+        }
+    }
+
     /// Every live session, cloned out so no lock is held while using them.
     pub fn all(&self) -> Vec<Arc<Inner>> {
         let mut all: Vec<Arc<Inner>> = self.map().values().cloned().collect();
@@ -100,19 +128,28 @@ impl Registry {
         all
     }
 
-    /// The one removal path for every session.
+    /// The one removal path for every session: its id, the ids it came
+    /// back on, its token.
     pub fn remove(&self, inner: &Arc<Inner>) {
-        match &inner.key {
-            Key::Named(id) => {
-                let mut map = self.map();
+        let aliases = inner.aliases();
+        {
+            let mut map = self.map();
+            let own = match &inner.key {
+                Key::Named(id) => Some(id),
+                Key::Anonymous(_) => None,
+            };
+            for id in own.into_iter().chain(aliases.iter()) {
                 if map.get(id).is_some_and(|s| Arc::ptr_eq(s, inner)) {
                     map.remove(id);
                 }
             }
-            Key::Anonymous(n) => {
-                lock(&self.anonymous).remove(n);
-                self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
-            }
+        }
+        if let Some(token) = inner.lock().token().cloned() {
+            lock(&self.tokens).remove(&token);
+        }
+        if let Key::Anonymous(n) = inner.key {
+            lock(&self.anonymous).remove(&n);
+            self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

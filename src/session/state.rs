@@ -10,6 +10,8 @@
 //! the deadline and calls it; nothing else keeps time.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytestring::ByteString;
@@ -34,6 +36,92 @@ pub(crate) struct Timing {
     /// How long the session lives with no receiver attached: the disconnect
     /// delay for HTTP sessions, zero for a WebSocket (its socket is its life).
     pub linger: Duration,
+}
+
+/// The bytes all queues of a service may hold together. Every change of a
+/// queue's size is counted here by its [`State`] (and given back when the
+/// state is dropped).
+#[derive(Debug)]
+pub(crate) struct Budget {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl Budget {
+    pub fn new(max: usize) -> Arc<Budget> {
+        Arc::new(Budget {
+            used: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// Bytes held now.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn has_room(&self, bytes: usize) -> bool {
+        self.used().saturating_add(bytes) <= self.max
+    }
+
+    fn add(&self, bytes: usize) {
+        self.used.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn sub(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A resumable session's settings (the resume extension, `docs/resume.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ResumeTiming {
+    /// An accepted client message is acknowledged within this time.
+    pub ack_delay: Duration,
+    /// A client silent this long while attached is taken for a dead
+    /// connection: its receiver is dropped.
+    pub silence: Duration,
+}
+
+/// A resume that cannot be honoured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResumeError {
+    /// The client acknowledges messages the session no longer has, or
+    /// never sent.
+    MessagesMissing,
+}
+
+/// What the resume extension keeps of a session.
+#[derive(Debug)]
+struct Resume {
+    timing: ResumeTiming,
+    token: Arc<str>,
+    /// The number of `queue[0]`: messages before it were acknowledged.
+    base: u64,
+    /// `queue[..sent]` went to the current receiver.
+    sent: usize,
+    /// Client messages accepted.
+    accepted: u64,
+    /// `accepted` as the client last learned it.
+    told: u64,
+    /// When `accepted` moved past `told`.
+    untold_since: Option<Instant>,
+    /// The pure acknowledgement is due.
+    ack_due: bool,
+    /// The last sign of life from the client.
+    heard: Instant,
+    /// The receiver is taken for a dead connection: it is dropped.
+    kick: bool,
+    /// Receivers that came back after a drop.
+    resumes: u32,
+    /// A control frame the next receiver sends first.
+    control: Option<Control>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Token,
+    Resumed,
 }
 
 /// Result of [`State::push`].
@@ -63,6 +151,8 @@ pub(crate) enum Attach {
     Attached(u64, bool),
     /// Another receiver is attached: answer `c[2010,...]`.
     Busy,
+    /// A resume that cannot be honoured.
+    Refused(ResumeError),
 }
 
 /// What [`State::handle_timeout`] did.
@@ -70,8 +160,9 @@ pub(crate) enum Attach {
 pub(crate) enum Timeout {
     /// Nothing was due (a frame or a receiver moved the deadline).
     Nothing,
-    /// The receiver owes the client a heartbeat: wake it.
-    Heartbeat,
+    /// The receiver owes the client a frame (a heartbeat, an
+    /// acknowledgement) or must go (a silent client): wake it.
+    WakeReceiver,
     /// Nobody received for the linger time: the session is over (closed
     /// now if it was still open) and must be removed.
     Expired,
@@ -112,10 +203,17 @@ impl IntoIterator for Batch {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Next {
     Open,
-    /// Messages, and whether a sender waits for the room they leave.
-    Messages(Batch, bool),
+    /// Messages; whether a sender waits for the room they leave; and, in a
+    /// resumable session, the client messages accepted so far.
+    Messages(Batch, bool, Option<u64>),
     Heartbeat,
+    /// Resumable: the client messages accepted so far, alone.
+    Ack(u64),
+    /// Resumable: a control frame (`x{...}`).
+    Control(ByteString),
     Close(ByteString),
+    /// This receiver is replaced or taken for dead: end without a frame.
+    Kick,
     /// Nothing yet: wait to be woken.
     Wait,
 }
@@ -123,6 +221,9 @@ pub(crate) enum Next {
 #[derive(Debug)]
 pub(crate) struct State {
     timing: Timing,
+    budget: Arc<Budget>,
+    /// The resume extension's part, for sessions that asked for it.
+    resume: Option<Box<Resume>>,
     /// The open frame went to a receiver. Independent of closing: a
     /// session closed before its first receiver polled still opens first.
     opened: bool,
@@ -154,9 +255,11 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn new(now: Instant, timing: Timing) -> Self {
+    pub fn new(now: Instant, timing: Timing, budget: Arc<Budget>) -> Self {
         State {
             timing,
+            budget,
+            resume: None,
             opened: false,
             reason: None,
             queue: VecDeque::new(),
@@ -174,8 +277,38 @@ impl State {
         }
     }
 
+    /// Makes the session resumable: its receivers come back after drops,
+    /// messages are kept until acknowledged, and its first frame after the
+    /// open frame carries `token`.
+    pub fn make_resumable(&mut self, token: Arc<str>, timing: ResumeTiming, now: Instant) {
+        self.resume = Some(Box::new(Resume {
+            timing,
+            token,
+            base: 1,
+            sent: 0,
+            accepted: 0,
+            told: 0,
+            untold_since: None,
+            ack_due: false,
+            heard: now,
+            kick: false,
+            resumes: 0,
+            control: Some(Control::Token),
+        }));
+    }
+
     pub fn reason(&self) -> Option<&CloseReason> {
         self.reason.as_ref()
+    }
+
+    /// The resume token of a resumable session.
+    pub fn token(&self) -> Option<&Arc<str>> {
+        self.resume.as_ref().map(|r| &r.token)
+    }
+
+    /// Times a receiver came back after a drop.
+    pub fn resumes(&self) -> u32 {
+        self.resume.as_ref().map_or(0, |r| r.resumes)
     }
 
     /// A receiver is attached.
@@ -194,7 +327,20 @@ impl State {
     /// receiver gets the close frame and leaves: nothing to time.)
     pub fn poll_timeout(&self) -> Option<Instant> {
         match self.receiver {
-            Some(_) if self.reason.is_none() => Some(self.since + self.timing.heartbeat),
+            Some(_) if self.reason.is_none() => {
+                let heartbeat = self.since + self.timing.heartbeat;
+                match &self.resume {
+                    None => Some(heartbeat),
+                    Some(r) => {
+                        let silence = r.heard + r.timing.silence;
+                        let ack = r
+                            .untold_since
+                            .filter(|_| !r.ack_due)
+                            .map(|t| t + r.timing.ack_delay);
+                        Some(ack.map_or(heartbeat.min(silence), |a| a.min(heartbeat).min(silence)))
+                    }
+                }
+            }
             // Closed: the receiver gets the close frame and leaves.
             Some(_) => None,
             None => Some(self.since + self.timing.linger),
@@ -219,16 +365,37 @@ impl State {
 
     /// Does what is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) -> Timeout {
+        let open = self.reason.is_none();
         match self.receiver {
             None if now >= self.since + self.timing.linger => {
                 self.close(CloseReason::Timeout);
                 Timeout::Expired
             }
-            Some(_) if self.reason.is_none() && now >= self.since + self.timing.heartbeat => {
-                // The next one counts from now, as if it went out at once.
-                self.heartbeat_due = true;
-                self.since = now;
-                Timeout::Heartbeat
+            Some(_) if open => {
+                let mut wake = false;
+                if let Some(r) = &mut self.resume {
+                    if now >= r.heard + r.timing.silence && !r.kick {
+                        r.kick = true;
+                        wake = true;
+                    }
+                    if r.untold_since
+                        .is_some_and(|t| now >= t + r.timing.ack_delay)
+                        && !r.ack_due
+                    {
+                        r.ack_due = true;
+                        wake = true;
+                    }
+                }
+                if now >= self.since + self.timing.heartbeat {
+                    // The next one counts from now, as if it went out at once.
+                    self.heartbeat_due = true;
+                    self.since = now;
+                    wake = true;
+                }
+                match wake {
+                    true => Timeout::WakeReceiver,
+                    false => Timeout::Nothing,
+                }
             }
             _ => Timeout::Nothing,
         }
@@ -236,9 +403,27 @@ impl State {
 
     // ------------------------------------------------------------ receiving
 
-    /// A receiving request arrives at `now`.
-    pub fn attach(&mut self, now: Instant) -> Attach {
-        if self.receiver.is_some() {
+    /// A receiving request arrives at `now`. A resumable session's request
+    /// carries `ack` (the messages the client has received): the session
+    /// frees them, sends again what follows, and replaces a receiver it
+    /// still believes connected; `resumed` says the request came back on
+    /// a new URL with the token.
+    pub fn attach(&mut self, now: Instant, ack: Option<u64>, resumed: bool) -> Attach {
+        if let Some(r) = &mut self.resume {
+            let ack = ack.unwrap_or(r.base - 1);
+            let last_sent = r.base - 1 + r.sent as u64;
+            if ack < r.base - 1 || ack > last_sent {
+                return Attach::Refused(ResumeError::MessagesMissing);
+            }
+            r.heard = now;
+            r.kick = false;
+            r.sent = 0;
+            if resumed {
+                r.resumes += 1;
+                r.control = Some(Control::Resumed);
+            }
+            self.free_acked(ack);
+        } else if self.receiver.is_some() {
             return Attach::Busy;
         }
         self.next_receiver += 1;
@@ -248,8 +433,58 @@ impl State {
         Attach::Attached(self.next_receiver, self.rearm_needed())
     }
 
-    /// The attached receiver's next frame, sent at `now`.
-    pub fn next(&mut self, now: Instant) -> Next {
+    /// Resumable: the client has received messages 1..=`ack` (an
+    /// acknowledgement on a send). Returns true when this freed room.
+    pub fn acknowledge(&mut self, ack: u64, now: Instant) -> bool {
+        let Some(r) = &mut self.resume else {
+            return false;
+        };
+        r.heard = now;
+        let last_sent = r.base - 1 + r.sent as u64;
+        self.free_acked(ack.min(last_sent))
+    }
+
+    /// Drops the messages numbered up to `ack`.
+    fn free_acked(&mut self, ack: u64) -> bool {
+        let Some(r) = &mut self.resume else {
+            return false;
+        };
+        let mut freed = 0;
+        while r.base <= ack {
+            let Some(m) = self.queue.pop_front() else {
+                break;
+            };
+            freed += m.len();
+            r.base += 1;
+            r.sent = r.sent.saturating_sub(1);
+        }
+        self.queued_bytes -= freed;
+        self.budget.sub(freed);
+        freed > 0 && std::mem::take(&mut self.sender_waiting)
+    }
+
+    /// A sign of life from the client (a send, a heartbeat).
+    pub fn heard(&mut self, now: Instant) {
+        if let Some(r) = &mut self.resume {
+            r.heard = now;
+        }
+    }
+
+    /// Resumable: a send whose first message is number `seq`. Returns how
+    /// many of its messages were accepted already (to skip), or `None`
+    /// when it starts past what was accepted (a gap).
+    pub fn accept_from(&mut self, seq: u64) -> Option<u64> {
+        let r = self.resume.as_ref()?;
+        let seq = seq.max(1);
+        (seq <= r.accepted + 1).then(|| r.accepted + 1 - seq)
+    }
+
+    /// The next frame of receiver `id`, sent at `now`.
+    pub fn next(&mut self, id: u64, now: Instant) -> Next {
+        let replaced = self.receiver != Some(id);
+        if replaced || self.resume.as_ref().is_some_and(|r| r.kick) {
+            return Next::Kick;
+        }
         let next = self.take_next();
         if next != Next::Wait {
             self.since = now;
@@ -263,14 +498,41 @@ impl State {
             self.opened = true;
             return Next::Open;
         }
-        let batch = if self.queue.len() > 1 {
-            Some(Batch::Many(self.queue.drain(..).collect()))
-        } else {
-            self.queue.pop_front().map(Batch::One)
+        if let Some(control) = self.resume.as_mut().and_then(|r| r.control.take()) {
+            let r = self.resume.as_deref().expect("a resumable session");
+            return Next::Control(match control {
+                Control::Token => frame::token(&r.token),
+                Control::Resumed => frame::resumed(r.accepted),
+            });
+        }
+        let batch = match &mut self.resume {
+            // Resumable: kept until acknowledged; sent from `sent` on.
+            Some(r) => {
+                let unsent = self.queue.len() - r.sent;
+                let batch = match unsent {
+                    0 => None,
+                    1 => self.queue.back().cloned().map(Batch::One),
+                    _ => Some(Batch::Many(self.queue.range(r.sent..).cloned().collect())),
+                };
+                r.sent = self.queue.len();
+                batch
+            }
+            None => {
+                let batch = match self.queue.len() {
+                    0 => None,
+                    1 => self.queue.pop_front().map(Batch::One),
+                    _ => Some(Batch::Many(self.queue.drain(..).collect())),
+                };
+                if batch.is_some() {
+                    self.budget.sub(self.queued_bytes);
+                    self.queued_bytes = 0;
+                }
+                batch
+            }
         };
         if let Some(batch) = batch {
-            self.queued_bytes = 0;
-            return Next::Messages(batch, std::mem::take(&mut self.sender_waiting));
+            let told = self.tell_accepted();
+            return Next::Messages(batch, std::mem::take(&mut self.sender_waiting), told);
         }
         match &self.reason {
             // Built when asked: only polls of a closed session need it.
@@ -278,9 +540,21 @@ impl State {
                 let (code, text) = reason.close_frame();
                 Next::Close(frame::close(code, text))
             }
+            None if self.resume.as_ref().is_some_and(|r| r.ack_due) => {
+                Next::Ack(self.tell_accepted().unwrap_or_default())
+            }
             None if self.heartbeat_due => Next::Heartbeat,
             None => Next::Wait,
         }
+    }
+
+    /// Resumable: the accepted count, now told to the client.
+    fn tell_accepted(&mut self) -> Option<u64> {
+        let r = self.resume.as_mut()?;
+        r.told = r.accepted;
+        r.untold_since = None;
+        r.ack_due = false;
+        Some(r.accepted)
     }
 
     /// The receiver `id` leaves at `now`. `completed` is false when its
@@ -291,7 +565,8 @@ impl State {
         }
         self.receiver = None;
         self.since = now;
-        let closed = !completed && self.close(CloseReason::Interrupted);
+        // A resumable session waits for its client to come back instead.
+        let closed = !completed && self.resume.is_none() && self.close(CloseReason::Interrupted);
         Detach {
             closed,
             wake_supervisor: self.rearm_needed(),
@@ -307,7 +582,11 @@ impl State {
         }
         if !matches!(reason, CloseReason::Server { .. }) {
             self.queue.clear();
+            self.budget.sub(self.queued_bytes);
             self.queued_bytes = 0;
+            if let Some(r) = &mut self.resume {
+                r.sent = 0;
+            }
         }
         self.reason = Some(reason);
         true
@@ -322,19 +601,22 @@ impl State {
             return Push::Closed(msg);
         }
         if !self.queue.is_empty()
-            && (self.queue.len() >= limits.messages || self.queued_bytes + msg.len() > limits.bytes)
+            && (self.queue.len() >= limits.messages
+                || self.queued_bytes + msg.len() > limits.bytes
+                || !self.budget.has_room(msg.len()))
         {
             self.sender_waiting = true;
             return Push::Full(msg);
         }
         self.queued_bytes += msg.len();
+        self.budget.add(msg.len());
         self.queue.push_back(msg);
         Push::Queued
     }
 
     /// Queues a message from the client for the handler. An empty queue
     /// always takes one message, whatever its size.
-    pub fn push_inbound(&mut self, msg: String, limits: Limits) -> InPush {
+    pub fn push_inbound(&mut self, msg: String, limits: Limits, now: Instant) -> InPush {
         if self.reason.is_some() || self.reader_gone {
             return InPush::Discard;
         }
@@ -347,6 +629,10 @@ impl State {
         }
         self.inbound_bytes += msg.len();
         self.inbound.push_back(msg);
+        if let Some(r) = &mut self.resume {
+            r.accepted += 1;
+            r.untold_since.get_or_insert(now);
+        }
         InPush::Queued
     }
 
@@ -370,6 +656,24 @@ impl State {
         self.reader_gone = true;
         self.inbound.clear();
         self.inbound_bytes = 0;
+    }
+}
+
+#[cfg(test)]
+impl State {
+    fn new_for_test(now: Instant, timing: Timing) -> Self {
+        State::new(now, timing, Budget::new(usize::MAX))
+    }
+
+    /// The attached receiver's id (0 without one).
+    fn rid(&self) -> u64 {
+        self.receiver.unwrap_or(0)
+    }
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        self.budget.sub(self.queued_bytes);
     }
 }
 
@@ -397,12 +701,12 @@ mod tests {
 
     fn state() -> (State, Instant) {
         let now = Instant::now();
-        (State::new(now, TIMING), now)
+        (State::new(now, TIMING, Budget::new(usize::MAX)), now)
     }
 
     fn texts(next: Next) -> Vec<String> {
         match next {
-            Next::Messages(m, _) => m.iter().map(|m| m.as_str().to_owned()).collect(),
+            Next::Messages(m, _, _) => m.iter().map(|m| m.as_str().to_owned()).collect(),
             other => panic!("expected messages, got {other:?}"),
         }
     }
@@ -415,22 +719,22 @@ mod tests {
     fn open_frame_comes_first_then_queued_messages() {
         let (mut s, t) = state();
         assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
-        assert!(matches!(s.attach(t), Attach::Attached(1, _)));
-        assert_eq!(s.next(t), Next::Open);
-        assert_eq!(texts(s.next(t)), ["a"]);
-        assert_eq!(s.next(t), Next::Wait);
+        assert!(matches!(s.attach(t, None, false), Attach::Attached(1, _)));
+        assert_eq!(s.next(s.rid(), t), Next::Open);
+        assert_eq!(texts(s.next(s.rid(), t)), ["a"]);
+        assert_eq!(s.next(s.rid(), t), Next::Wait);
     }
 
     #[test]
     fn one_receiver_at_a_time() {
         let (mut s, t) = state();
-        assert!(matches!(s.attach(t), Attach::Attached(1, _)));
-        assert_eq!(s.attach(t), Attach::Busy);
+        assert!(matches!(s.attach(t, None, false), Attach::Attached(1, _)));
+        assert_eq!(s.attach(t, None, false), Attach::Busy);
         assert!(!s.detach(1, true, t).closed);
-        assert!(matches!(s.attach(t), Attach::Attached(2, _)));
+        assert!(matches!(s.attach(t, None, false), Attach::Attached(2, _)));
         // A stale id does not detach the current receiver.
         assert_eq!(s.detach(1, true, t), Detach::default());
-        assert_eq!(s.attach(t), Attach::Busy);
+        assert_eq!(s.attach(t, None, false), Attach::Busy);
     }
 
     #[test]
@@ -442,29 +746,29 @@ mod tests {
             "empty queue takes any size"
         );
         assert!(matches!(s.push("x".into(), LIMITS), Push::Full(m) if m.as_str() == "x"));
-        s.attach(t);
-        s.next(t);
-        assert_eq!(texts(s.next(t)), ["12345678901234"]);
+        s.attach(t, None, false);
+        s.next(s.rid(), t);
+        assert_eq!(texts(s.next(s.rid(), t)), ["12345678901234"]);
         for _ in 0..3 {
             assert_eq!(s.push("a".into(), LIMITS), Push::Queued);
         }
         assert!(matches!(s.push("a".into(), LIMITS), Push::Full(_)));
         assert_eq!(s.queued(), (3, 3));
         // The drain says a sender was turned away, once.
-        let drained = s.next(t);
+        let drained = s.next(s.rid(), t);
         assert!(
-            matches!(&drained, Next::Messages(b, true) if b.len() == 3),
+            matches!(&drained, Next::Messages(b, true, None) if b.len() == 3),
             "{drained:?}"
         );
         s.push("a".into(), LIMITS);
-        assert!(matches!(s.next(t), Next::Messages(Batch::One(_), false)));
+        assert!(matches!(s.next(s.rid(), t), Next::Messages(Batch::One(_), false, None)));
     }
 
     #[test]
     fn application_close_flushes_queue_first() {
         let (mut s, t) = state();
-        s.attach(t);
-        assert_eq!(s.next(t), Next::Open);
+        s.attach(t, None, false);
+        assert_eq!(s.next(s.rid(), t), Next::Open);
         s.push("bye".into(), LIMITS);
         assert!(s.close(CloseReason::Server {
             code: 3000,
@@ -472,26 +776,26 @@ mod tests {
         }));
         assert!(!s.close(CloseReason::Timeout), "close is once");
         assert!(matches!(s.push("late".into(), LIMITS), Push::Closed(_)));
-        assert_eq!(texts(s.next(t)), ["bye"]);
-        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(texts(s.next(s.rid(), t)), ["bye"]);
+        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
         // A closed session keeps answering its close frame.
-        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
-        assert_eq!(s.push_inbound("late".into(), LIMITS), InPush::Discard);
+        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(s.push_inbound("late".into(), LIMITS, Instant::now()), InPush::Discard);
     }
 
     #[test]
     fn inbound_is_bounded_and_drains_after_close() {
         let (mut s, _) = state();
-        assert_eq!(s.push_inbound("12345678".into(), LIMITS), InPush::Queued);
+        assert_eq!(s.push_inbound("12345678".into(), LIMITS, Instant::now()), InPush::Queued);
         assert_eq!(
-            s.push_inbound("123".into(), LIMITS),
+            s.push_inbound("123".into(), LIMITS, Instant::now()),
             InPush::Full("123".into())
         );
         assert_eq!(s.pop_inbound(), Ok(Some(("12345678".into(), true))));
         assert_eq!(s.pop_inbound(), Ok(None));
-        assert_eq!(s.push_inbound("a".into(), LIMITS), InPush::Queued);
+        assert_eq!(s.push_inbound("a".into(), LIMITS, Instant::now()), InPush::Queued);
         s.close(CloseReason::Timeout);
-        assert_eq!(s.push_inbound("b".into(), LIMITS), InPush::Discard);
+        assert_eq!(s.push_inbound("b".into(), LIMITS, Instant::now()), InPush::Discard);
         assert_eq!(
             s.pop_inbound(),
             Ok(Some(("a".into(), false))),
@@ -503,9 +807,9 @@ mod tests {
     #[test]
     fn a_dropped_reader_discards() {
         let (mut s, _) = state();
-        s.push_inbound("a".into(), LIMITS);
+        s.push_inbound("a".into(), LIMITS, Instant::now());
         s.reader_gone();
-        assert_eq!(s.push_inbound("b".into(), LIMITS), InPush::Discard);
+        assert_eq!(s.push_inbound("b".into(), LIMITS, Instant::now()), InPush::Discard);
         assert_eq!(s.pop_inbound(), Ok(None));
     }
 
@@ -516,24 +820,24 @@ mod tests {
             code: 3000,
             reason: "Go away!".into(),
         });
-        s.attach(t);
-        assert_eq!(s.next(t), Next::Open);
-        assert_eq!(s.next(t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        s.attach(t, None, false);
+        assert_eq!(s.next(s.rid(), t), Next::Open);
+        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
     }
 
     #[test]
     fn aborted_receiver_interrupts_and_drops_queue() {
         let (mut s, t) = state();
-        let Attach::Attached(id, _) = s.attach(t) else {
+        let Attach::Attached(id, _) = s.attach(t, None, false) else {
             panic!()
         };
-        s.next(t);
+        s.next(s.rid(), t);
         s.push("lost".into(), LIMITS);
         assert!(s.detach(id, false, t).closed);
         assert_eq!(s.reason(), Some(&CloseReason::Interrupted));
-        s.attach(t);
+        s.attach(t, None, false);
         assert_eq!(
-            s.next(t),
+            s.next(s.rid(), t),
             Next::Close(r#"c[1002,"Connection interrupted"]"#.into())
         );
     }
@@ -542,7 +846,7 @@ mod tests {
     fn expiry_counts_from_the_last_detach() {
         let (mut s, t0) = state();
         assert_eq!(s.poll_timeout(), Some(t0 + secs(5)), "a new session waits");
-        let Attach::Attached(id, _) = s.attach(t0) else {
+        let Attach::Attached(id, _) = s.attach(t0, None, false) else {
             panic!()
         };
         assert_eq!(
@@ -551,7 +855,7 @@ mod tests {
             "attached never expires"
         );
         let t1 = t0 + secs(10);
-        s.next(t1);
+        s.next(s.rid(), t1);
         s.detach(id, true, t1);
         assert_eq!(s.poll_timeout(), Some(t1 + secs(5)));
         assert_eq!(
@@ -565,26 +869,26 @@ mod tests {
     #[test]
     fn heartbeat_after_silence_then_counts_again() {
         let (mut s, t0) = state();
-        s.attach(t0);
-        assert_eq!(s.next(t0), Next::Open);
+        s.attach(t0, None, false);
+        assert_eq!(s.next(s.rid(), t0), Next::Open);
         assert_eq!(s.poll_timeout(), Some(t0 + secs(25)));
         // A frame at 20 s moves the heartbeat: nothing is due at 25 s.
         let t20 = t0 + secs(20);
         s.push("m".into(), LIMITS);
-        assert_eq!(texts(s.next(t20)), ["m"]);
+        assert_eq!(texts(s.next(s.rid(), t20)), ["m"]);
         assert_eq!(s.handle_timeout(t0 + secs(25)), Timeout::Nothing);
         assert_eq!(s.poll_timeout(), Some(t20 + secs(25)));
         let t45 = t20 + secs(25);
-        assert_eq!(s.handle_timeout(t45), Timeout::Heartbeat);
+        assert_eq!(s.handle_timeout(t45), Timeout::WakeReceiver);
         assert_eq!(s.poll_timeout(), Some(t45 + secs(25)), "the next one");
-        assert_eq!(s.next(t45), Next::Heartbeat);
-        assert_eq!(s.next(t45), Next::Wait);
+        assert_eq!(s.next(s.rid(), t45), Next::Heartbeat);
+        assert_eq!(s.next(s.rid(), t45), Next::Wait);
         // A message frame does a heartbeat's job: a due one is dropped.
         let t70 = t45 + secs(25);
-        assert_eq!(s.handle_timeout(t70), Timeout::Heartbeat);
+        assert_eq!(s.handle_timeout(t70), Timeout::WakeReceiver);
         s.push("m".into(), LIMITS);
-        assert_eq!(texts(s.next(t70)), ["m"]);
-        assert_eq!(s.next(t70), Next::Wait);
+        assert_eq!(texts(s.next(s.rid(), t70)), ["m"]);
+        assert_eq!(s.next(s.rid(), t70), Next::Wait);
     }
 
     #[test]
@@ -592,10 +896,10 @@ mod tests {
         let (mut s, t0) = state();
         assert_eq!(s.arm(), Some(t0 + secs(5)));
         // Attaching pushes the deadline later: no wake-up.
-        let Attach::Attached(id, false) = s.attach(t0 + secs(1)) else {
+        let Attach::Attached(id, false) = s.attach(t0 + secs(1), None, false) else {
             panic!()
         };
-        s.next(t0 + secs(1));
+        s.next(s.rid(), t0 + secs(1));
         // Leaving at 2 s: expiry at 7 s, later than the armed 5 s.
         let d = s.detach(id, true, t0 + secs(2));
         assert!(!d.wake_supervisor);
@@ -603,7 +907,7 @@ mod tests {
         assert_eq!(s.handle_timeout(t0 + secs(5)), Timeout::Nothing);
         assert_eq!(s.arm(), Some(t0 + secs(7)));
         // Armed for a heartbeat far away, a detach must wake it.
-        let Attach::Attached(id, _) = s.attach(t0 + secs(6)) else {
+        let Attach::Attached(id, _) = s.attach(t0 + secs(6), None, false) else {
             panic!()
         };
         assert_eq!(s.arm(), Some(t0 + secs(31)));
@@ -613,7 +917,7 @@ mod tests {
     #[test]
     fn a_heartbeat_shorter_than_the_linger_wakes_the_supervisor_on_attach() {
         let now = Instant::now();
-        let mut s = State::new(
+        let mut s = State::new_for_test(
             now,
             Timing {
                 heartbeat: Duration::from_millis(100),
@@ -621,24 +925,24 @@ mod tests {
             },
         );
         assert_eq!(s.arm(), Some(now + secs(5)));
-        assert_eq!(s.attach(now), Attach::Attached(1, true));
+        assert_eq!(s.attach(now, None, false), Attach::Attached(1, true));
         assert_eq!(s.arm(), Some(now + Duration::from_millis(100)));
     }
 
     #[test]
     fn a_websocket_session_ends_with_its_receiver() {
         let now = Instant::now();
-        let mut s = State::new(
+        let mut s = State::new_for_test(
             now,
             Timing {
                 heartbeat: secs(25),
                 linger: Duration::ZERO,
             },
         );
-        let Attach::Attached(id, _) = s.attach(now) else {
+        let Attach::Attached(id, _) = s.attach(now, None, false) else {
             panic!()
         };
-        s.next(now);
+        s.next(s.rid(), now);
         assert_eq!(s.arm(), Some(now + secs(25)));
         assert!(s.detach(id, true, now).wake_supervisor);
         assert_eq!(s.handle_timeout(now), Timeout::Expired);

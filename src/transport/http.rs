@@ -20,7 +20,7 @@ use super::{SessionRequest, Transport};
 use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
 use crate::protocol::inbound::{self, PayloadError};
-use crate::session::{Attachment, Outgoing};
+use crate::session::{Attachment, Open, Outgoing, ResumeAsk, ResumeError};
 
 /// The HTTP receiving transports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,15 +187,22 @@ pub(crate) async fn receive(
         false => None,
     };
     let framing = Framing::new(receiver, callback.as_deref());
-    let inner = r.sessions.open(req, &r.id, receiver.transport())?;
+    let ask = ResumeAsk::from_query(req.query_string());
+    let opened = r.sessions.open(req, &r.id, receiver.transport(), &ask)?;
     let mut b = headers::session(req, StatusCode::OK);
     b.content_type(HeaderValue::from_static(receiver.content_type()));
     if r.sessions.config.cookie_needed {
         headers::jsessionid(&mut b, req);
     }
-    let attachment = inner.attach();
+    let (inner, resumed) = match opened {
+        Open::Session(inner, resumed) => (inner, resumed),
+        Open::ResumeFailed(why) => {
+            return Ok(one_frame(req, b, &framing, &frame::close(2011, why)))
+        }
+    };
+    let attachment = inner.attach(ask.ack, resumed);
     Ok(match (attachment, receiver.streaming()) {
-        (Some(mut attachment), false) => {
+        (Ok(mut attachment), false) => {
             // A poll answers one frame with a sized body, written together
             // with the head once the frame is ready: a head sent ahead of a
             // late body would wait for the client's delayed ACK under Nagle
@@ -210,21 +217,40 @@ pub(crate) async fn receive(
             drop(attachment);
             b.body(framing.wrap(&frame_of(out)))
         }
-        (Some(attachment), true) => streaming(
+        (Ok(attachment), true) => streaming(
             req,
             b,
             receiver_body(attachment, framing, r.sessions.config.response_limit),
         ),
-        (None, false) => b.body(framing.wrap(frame::ANOTHER_CONNECTION)),
-        (None, true) => {
+        (Err(None), _) => one_frame(req, b, &framing, frame::ANOTHER_CONNECTION),
+        (Err(Some(ResumeError::MessagesMissing)), _) => one_frame(
+            req,
+            b,
+            &framing,
+            &frame::close(2011, "Resume failed: messages missing"),
+        ),
+    })
+}
+
+/// A complete answer of one frame, for a request that does not attach:
+/// prelude (streaming receivers), frame, end.
+fn one_frame(
+    req: &HttpRequest,
+    mut b: HttpResponseBuilder,
+    framing: &Framing,
+    frame: &str,
+) -> HttpResponse {
+    match framing.receiver.streaming() {
+        false => b.body(framing.wrap(frame)),
+        true => {
             let chunks = framing
                 .prelude()
                 .into_iter()
-                .chain([framing.wrap(frame::ANOTHER_CONNECTION)])
+                .chain([framing.wrap(frame)])
                 .map(Ok::<_, std::convert::Infallible>);
             streaming(req, b, stream::iter(chunks))
         }
-    })
+    }
 }
 
 /// A send (`xhr_send`, or `jsonp_send` with `jsonp`): a JSON array of
@@ -242,6 +268,23 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     };
     let config = &r.sessions.config;
     let body = body::read(req, r.payload, config.max_message_size, config.body_timeout).await?;
+    // Resume extension: the send acknowledges what the client received,
+    // and numbers its messages (`seq`): what was accepted already is skipped.
+    let resumable = inner.resumable();
+    let query = req.query_string();
+    let (seq, ack) = match resumable && !query.is_empty() {
+        true => (
+            crate::session::query_param(query, "seq").and_then(|v| v.parse::<u64>().ok()),
+            crate::session::query_param(query, "ack").and_then(|v| v.parse::<u64>().ok()),
+        ),
+        false => (None, None),
+    };
+    if resumable {
+        inner.heard();
+        if let Some(ack) = ack {
+            inner.acknowledge(ack);
+        }
+    }
     let messages = if jsonp && body::is_form(req) {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
             .map_err(|_| PayloadError::Broken)
@@ -252,7 +295,14 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     } else {
         inbound::parse_array(&body)
     }?;
-    inner.deliver(messages).await;
+    match seq {
+        Some(seq) => {
+            if !inner.deliver_from(seq, messages).await {
+                return Err(RequestError::OutOfOrder);
+            }
+        }
+        None => inner.deliver(messages).await,
+    }
     let status = match jsonp {
         true => StatusCode::OK,
         false => StatusCode::NO_CONTENT,
@@ -313,6 +363,13 @@ fn receiver_body(
         }
         let attachment = st.attachment.as_mut()?;
         let out = attachment.next().await;
+        if matches!(out, Outgoing::Kick) {
+            // Replaced, or its client went silent: end here, the session lives on.
+            if let Some(mut a) = st.attachment.take() {
+                a.complete();
+            }
+            return None;
+        }
         let last = matches!(out, Outgoing::Close(_));
         let chunk = st.framing.wrap(&frame_of(out));
         st.remaining = st.remaining.saturating_sub(chunk.len());
@@ -330,9 +387,12 @@ fn receiver_body(
 pub(crate) fn frame_of(out: Outgoing) -> ByteString {
     match out {
         Outgoing::Open => ByteString::from_static(frame::OPEN),
-        Outgoing::Heartbeat => ByteString::from_static(frame::HEARTBEAT),
-        Outgoing::Messages(batch) => frame::messages(&batch),
-        Outgoing::Close(f) => f,
+        // A replaced poll answers a heartbeat: its client polls again.
+        Outgoing::Heartbeat | Outgoing::Kick => ByteString::from_static(frame::HEARTBEAT),
+        Outgoing::Messages(batch, None) => frame::messages(&batch),
+        Outgoing::Messages(batch, Some(accepted)) => frame::messages_acked(accepted, &batch),
+        Outgoing::Ack(accepted) => frame::ack(accepted),
+        Outgoing::Control(f) | Outgoing::Close(f) => f,
     }
 }
 

@@ -31,11 +31,13 @@ use actix_web::body::{BodyStream, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, FromRequest, HttpResponse};
 
+use futures_util::future::Either;
+
 use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::RequestError;
 use crate::protocol::{frame, inbound};
-use crate::session::{Attachment, Inner, Outgoing};
+use crate::session::{Attachment, Inner, Open, Outgoing, ResumeAsk};
 
 /// `/<server>/<session>/websocket`: SockJS framing.
 pub(crate) async fn framed(r: SessionRequest) -> Result<HttpResponse, RequestError> {
@@ -106,75 +108,81 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
     let hixie = hixie76::keys(&req)?;
     // Only hixie-76 has a handshake answer in the body.
     shared.answered.set(hixie.is_none());
+    let ask = ResumeAsk::from_query(req.query_string());
 
-    if let Some(keys) = hixie {
-        let head = hixie76::response(&req);
-        let reader_shared = shared.clone();
-        let inner = sessions.open_socket(&req, &id, transport, move |inner| {
-            Box::pin(read(
-                inner,
-                payload,
-                Decoder::Hixie76 { keys: Some(keys) },
-                reader_shared,
-                raw,
-                limits,
-            ))
-        })?;
-        let body = writer(&inner, Wire::Hixie76, shared, raw)?;
-        let mut head = head;
-        return Ok(head.body(BodyStream::new(body).boxed()));
-    }
-
-    let head = actix_http::ws::handshake(req.head()).map_err(|e| {
-        use actix_http::ws::HandshakeError as E;
-        match e {
-            E::GetMethodRequired => RequestError::MethodNotAllowed("GET"),
-            E::UnsupportedVersion | E::NoVersionHeader => RequestError::BadRequest(
-                "Unsupported Sec-WebSocket-Version: 13 (or 7, 8) expected.",
-            ),
-            E::BadWebsocketKey => {
-                RequestError::BadRequest("Missing or malformed Sec-WebSocket-Key.")
+    let (head, wire, decoder) = match hixie {
+        Some(keys) => (
+            hixie76::response(&req),
+            Wire::Hixie76,
+            Decoder::Hixie76 { keys: Some(keys) },
+        ),
+        None => {
+            actix_http::ws::verify_handshake(req.head()).map_err(|e| {
+                use actix_http::ws::HandshakeError as E;
+                match e {
+                    E::GetMethodRequired => RequestError::MethodNotAllowed("GET"),
+                    E::UnsupportedVersion | E::NoVersionHeader => RequestError::BadRequest(
+                        "Unsupported Sec-WebSocket-Version: 13 (or 7, 8) expected.",
+                    ),
+                    E::BadWebsocketKey => {
+                        RequestError::BadRequest("Missing or malformed Sec-WebSocket-Key.")
+                    }
+                    _ => RequestError::BadRequest("Not a valid WebSocket handshake."),
+                }
+            })?;
+            // Verified above: the key is there.
+            let key = req
+                .headers()
+                .get(header::SEC_WEBSOCKET_KEY)
+                .map(|k| actix_http::ws::hash_key(k.as_bytes()))
+                .unwrap_or_default();
+            let mut head = HttpResponse::SwitchingProtocols();
+            head.upgrade("websocket");
+            if let Ok(accept) = HeaderValue::from_bytes(&key) {
+                head.insert_header((header::SEC_WEBSOCKET_ACCEPT, accept));
             }
-            _ => RequestError::BadRequest("Not a valid WebSocket handshake."),
+            (
+                head,
+                Wire::Rfc6455(Codec::new()),
+                Decoder::Rfc6455(Rfc6455::new(limits.max_message)),
+            )
         }
-    })?;
+    };
     let reader_shared = shared.clone();
-    let inner = sessions.open_socket(&req, &id, transport, move |inner| {
-        Box::pin(read(
-            inner,
-            payload,
-            Decoder::Rfc6455(Rfc6455::new(limits.max_message)),
-            reader_shared,
-            raw,
-            limits,
-        ))
+    let opened = sessions.open_socket(&req, &id, transport, &ask, move |inner| {
+        Box::pin(read(inner, payload, decoder, reader_shared, raw, limits))
     })?;
-    let body = writer(&inner, Wire::Rfc6455(Codec::new()), shared, raw)?;
+    let body = match opened {
+        Open::Session(inner, resumed) => match inner.attach(ask.ack, resumed) {
+            Ok(attachment) => Either::Left(Writer {
+                attachment: Some(attachment),
+                inner,
+                wire,
+                shared,
+                raw,
+            }),
+            // Only a resume can be refused (new sessions have no receiver,
+            // and resumable ones replace theirs).
+            Err(_) => refusal(wire, raw, "Resume failed: messages missing"),
+        },
+        Open::ResumeFailed(why) => refusal(wire, raw, why),
+    };
     let mut head = head;
-    let response = head
-        .message_body(BodyStream::new(body).boxed())
-        .map_err(|e| RequestError::Other(e.into()))?;
-    Ok(HttpResponse::from(response))
+    Ok(head.body(BodyStream::new(body).boxed()))
 }
 
-/// Becomes the new session's receiver and returns its writer.
-fn writer(
-    inner: &Arc<Inner>,
-    wire: Wire,
-    shared: Rc<Shared>,
-    raw: bool,
-) -> Result<Writer, RequestError> {
-    // A new session has no receiver: this always attaches.
-    let attachment = inner
-        .attach()
-        .ok_or(RequestError::BadRequest("Session busy."))?;
-    Ok(Writer {
-        attachment: Some(attachment),
-        inner: inner.clone(),
-        wire,
-        shared,
-        raw,
-    })
+type Refusal =
+    futures_util::stream::Iter<std::option::IntoIter<Result<Bytes, std::convert::Infallible>>>;
+
+/// The body of a socket that cannot be served: the close frame that says
+/// why (`c[2011,...]`), then the WebSocket close.
+fn refusal(mut wire: Wire, raw: bool, why: &str) -> Either<Writer, Refusal> {
+    let mut out = BytesMut::new();
+    if !raw && matches!(wire, Wire::Rfc6455(_)) {
+        wire.text(frame::close(2011, why), &mut out);
+    }
+    wire.close(1000, "", &mut out);
+    Either::Right(futures_util::stream::iter(Some(Ok(out.freeze()))))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -304,13 +312,27 @@ impl Stream for Writer {
             Poll::Ready(Outgoing::Heartbeat) => this
                 .wire
                 .text(ByteString::from_static(frame::HEARTBEAT), &mut out),
-            Poll::Ready(Outgoing::Messages(batch)) if this.raw => {
+            Poll::Ready(Outgoing::Messages(batch, _)) if this.raw => {
                 for m in batch {
                     this.wire.text(m.text().clone(), &mut out);
                 }
             }
-            Poll::Ready(Outgoing::Messages(batch)) => {
+            Poll::Ready(Outgoing::Messages(batch, None)) => {
                 this.wire.text(frame::messages(&batch), &mut out)
+            }
+            Poll::Ready(Outgoing::Messages(batch, Some(accepted))) => this
+                .wire
+                .text(frame::messages_acked(accepted, &batch), &mut out),
+            Poll::Ready(Outgoing::Ack(accepted)) => this.wire.text(frame::ack(accepted), &mut out),
+            Poll::Ready(Outgoing::Control(control)) => this.wire.text(control, &mut out),
+            Poll::Ready(Outgoing::Kick) => {
+                // Replaced by a socket that came back, or its client went
+                // silent: end the connection without a word; the session
+                // lives on.
+                if let Some(mut a) = this.attachment.take() {
+                    a.complete();
+                }
+                return Poll::Ready(None);
             }
             Poll::Ready(Outgoing::Close(close_frame)) => {
                 // The SockJS close frame tells the client why the server
@@ -417,6 +439,7 @@ async fn read(
         *shared.preamble.borrow_mut() = Some(Bytes::copy_from_slice(&answer));
         inner.wake_receiver();
     }
+    let resumable = inner.resumable();
     let ended = loop {
         let event = match &mut decoder {
             Decoder::Rfc6455(d) => d.decode(&mut buf, limits.max_message),
@@ -433,7 +456,19 @@ async fn read(
             }
         };
         match event {
+            WsIn::Text(text) if resumable && text.starts_with('{') => {
+                match inbound::parse_ack(&text) {
+                    Some(ack) => inner.acknowledge(ack),
+                    None => {
+                        shared.invalid.set(Some((1002, "Broken JSON encoding")));
+                        break CloseReason::ProtocolError;
+                    }
+                }
+            }
             WsIn::Text(text) => {
+                if resumable {
+                    inner.heard();
+                }
                 let messages = if raw {
                     vec![String::from(&*text)]
                 } else {
@@ -464,7 +499,11 @@ async fn read(
             }
         }
     };
-    inner.close(ended);
+    // A resumable session outlives a broken connection: its client comes
+    // back with the token (or the session ends after the resume window).
+    if !(resumable && ended == CloseReason::Interrupted) {
+        inner.close(ended);
+    }
 }
 
 /// RFC 6455 frames through actix-http's codec, with what it leaves out:

@@ -189,61 +189,74 @@ async fn lone_surrogates_arrive_as_replacement_characters() {
 
 #[actix_web::test]
 async fn parallel_sends_to_one_session_are_refused_while_one_is_held() {
-    // A handler that never reads: its queue (one message) fills at once.
-    let service = SockJs::new(|session: Session, messages: MessageStream| async move {
-        let _unread = messages;
-        session.closed().await;
+    // A handler that reads only when told: its queue (one message) is full
+    // until then, so a send must wait, holding the session's send slot.
+    let (go, release) = mpsc::unbounded_channel::<()>();
+    let release = Arc::new(tokio::sync::Mutex::new(release));
+    let (got_tx, mut got) = mpsc::unbounded_channel::<String>();
+    let service = SockJs::new(move |_session: Session, mut messages: MessageStream| {
+        let (release, got_tx) = (release.clone(), got_tx.clone());
+        async move {
+            let mut release = release.lock().await;
+            while release.recv().await.is_some() {
+                match messages.recv().await {
+                    Some(m) => {
+                        let _ = got_tx.send(m);
+                    }
+                    None => break,
+                }
+            }
+        }
     })
     .inbound_limit(1, 1024)
     .allowed_origins(AllowedOrigins::Any);
     let server = serve_one(service);
     let url = session_url(&format!("{}/s", server.base()));
-    post(&format!("{url}/xhr"), &[], "")
-        .await
-        .assert_body("o\n");
-    // Fills the queue.
-    post(&format!("{url}/xhr_send"), &[], r#"["first"]"#)
-        .await
-        .assert_status(204);
-    // This one must wait for room, holding the session's send slot.
+    post(&format!("{url}/xhr"), &[], "").await.assert_body("o\n");
+    post(&format!("{url}/xhr_send"), &[], r#"["first"]"#).await.assert_status(204);
+    // 17 sends of 200 KB at once: one gets the slot and waits for room; every
+    // other one is refused at once, before its body is read.
     let body = format!(r#"["{}","{}"]"#, "y".repeat(100_000), "z".repeat(100_000));
-    let mut waiting = RawConn::connect(&url).await;
-    waiting
-        .send_request(
-            "POST",
-            &format!("{url}/xhr_send"),
-            "1.1",
-            &[],
-            Some(body.as_bytes()),
-        )
-        .await;
-    // Every other parallel send is refused at once, before its body is read.
+    let send = format!("{url}/xhr_send");
+    let mut conns = Vec::new();
+    for _ in 0..17 {
+        let mut c = RawConn::connect(&send).await;
+        c.send_request("POST", &send, "1.1", &[("Origin", "http://page.example")], Some(body.as_bytes()))
+            .await;
+        conns.push(c);
+    }
+    // A poll keeps the session attached (it would expire otherwise).
+    let mut poll = RawConn::connect(&url).await;
+    poll.send_request("POST", &format!("{url}/xhr"), "1.1", &[], None).await;
+    // The answers, as they come: 16 refusals, and one that waits.
     let started = Instant::now();
-    let mut refused = 0;
-    let mut tries = 0;
-    while refused < 16 {
-        tries += 1;
-        assert!(tries < 1000, "sends were not refused");
-        let r = post(
-            &format!("{url}/xhr_send"),
-            &[("Origin", "http://page.example")],
-            &body,
-        )
-        .await;
-        if r.status == 409 {
-            r.assert_body("Another send to this session is in progress: send one batch at a time.");
-            assert_eq!(
-                r.header("access-control-allow-origin").as_deref(),
-                Some("http://page.example")
-            );
-            refused += 1;
-        } else {
-            // The held send had not been read yet: this one was first.
-            assert_eq!(r.status, 204, "{r:?}");
-        }
+    let mut pending: Vec<_> = conns
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            Box::pin(async move {
+                let head = c.read_head().await;
+                (i, head, c)
+            })
+        })
+        .collect();
+    for _ in 0..16 {
+        let ((_, head, _), _, rest) = futures_util::future::select_all(pending).await;
+        assert_eq!(head.status, 409, "a parallel send was not refused: {head:?}");
+        assert_eq!(head.header("access-control-allow-origin").as_deref(), Some("http://page.example"));
+        pending = rest;
     }
     assert!(started.elapsed() < TIMEOUT);
-    waiting.abort();
+    assert_eq!(pending.len(), 1);
+    // Let the handler read: the held send is delivered and answered.
+    for _ in 0..3 {
+        go.send(()).expect("the handler");
+    }
+    assert_eq!(got.recv().await.as_deref(), Some("first"));
+    let (_, head, _) = pending.pop().expect("the held send").await;
+    head.assert_status(204);
+    assert_eq!(got.recv().await.map(|m| m.len()), Some(100_000));
+    assert_eq!(got.recv().await.map(|m| m.len()), Some(100_000));
 }
 
 // ----------------------------------------------------- 4. stalled bodies
