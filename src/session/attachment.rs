@@ -45,7 +45,14 @@ impl Attachment {
         ack: Option<u64>,
         resumed: bool,
     ) -> Result<Attachment, Option<ResumeError>> {
-        let attached = inner.lock().attach(Instant::now(), ack, resumed);
+        let (attached, room) = {
+            let mut state = inner.lock();
+            let attached = state.attach(Instant::now(), ack, resumed);
+            (attached, state.take_room_freed())
+        };
+        if room {
+            inner.room.notify_waiters();
+        }
         match attached {
             Attach::Attached(id, wake_supervisor) => {
                 if wake_supervisor {
@@ -102,6 +109,11 @@ impl Attachment {
             Next::Kick => Outgoing::Kick,
             Next::Wait => return None,
         })
+    }
+
+    /// The receiver's id, which tells its socket's reader from a newer one.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Marks the request as finished normally: dropping the attachment now

@@ -66,6 +66,14 @@ pub(crate) enum Open {
     ResumeFailed(&'static str),
 }
 
+/// What opening a WebSocket's session gave.
+pub(crate) enum Socket {
+    /// The session, with the socket as its receiver.
+    Attached(Arc<Inner>, super::Attachment),
+    /// A resume that cannot be honoured: answer `c[2011,reason]`.
+    Refused(&'static str),
+}
+
 /// A service's sessions, with what they are made from.
 pub(crate) struct Sessions {
     pub config: Config,
@@ -169,25 +177,29 @@ impl Sessions {
 
     /// A WebSocket's session: a new one (the protocol lets two sockets carry
     /// one id, so it is not registered under it), after the accept hook, or
-    /// the resumable session a token names. A plain one lives as long as
-    /// its socket. `reader` (the socket's reading side) runs in the
-    /// session's task beside the handler, or in a task of its own for a
-    /// socket that came back to a session.
+    /// the resumable session a token names; the socket becomes its receiver.
+    /// A plain one lives as long as its socket. `reader` (the socket's
+    /// reading side, given the receiver's id) runs in the session's task
+    /// beside the handler, or in a task of its own for a socket that came
+    /// back to a session.
     pub fn open_socket(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
         ask: &ResumeAsk,
-        reader: impl FnOnce(Arc<Inner>) -> LocalBoxFuture<'static, ()>,
-    ) -> Result<Open, RequestError> {
+        reader: impl FnOnce(Arc<Inner>, u64) -> LocalBoxFuture<'static, ()>,
+    ) -> Result<Socket, RequestError> {
         if let ResumeKind::Token(token) = &ask.kind {
-            return Ok(match self.registry.by_token(token) {
-                Some(inner) => {
-                    actix_rt::spawn(reader(inner.clone()));
-                    Open::Session(inner, true)
+            let Some(inner) = self.registry.by_token(token) else {
+                return Ok(Socket::Refused(unknown_token(token)));
+            };
+            return Ok(match inner.attach(ask.ack, true) {
+                Ok(attachment) => {
+                    actix_rt::spawn(reader(inner.clone(), attachment.id()));
+                    Socket::Attached(inner, attachment)
                 }
-                None => Open::ResumeFailed(unknown_token(token)),
+                Err(_) => Socket::Refused("Resume failed: messages missing"),
             });
         }
         self.accept(req)?;
@@ -208,9 +220,17 @@ impl Sessions {
         if let Some(token) = inner.lock().token().cloned() {
             self.registry.register_token(token, &inner);
         }
-        let reader = reader(inner.clone());
+        // A new session has no receiver: this attaches.
+        let attachment = match inner.attach(None, false) {
+            Ok(a) => a,
+            Err(_) => {
+                self.registry.remove(&inner);
+                return Err(RequestError::BadRequest("Session busy."));
+            }
+        };
+        let reader = reader(inner.clone(), attachment.id());
         self.start(inner.clone(), stream, Some(reader));
-        Ok(Open::Session(inner, false))
+        Ok(Socket::Attached(inner, attachment))
     }
 
     fn resumable(&self, ask: &ResumeAsk) -> bool {

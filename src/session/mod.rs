@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub(crate) use attachment::{Attachment, Outgoing};
-pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions};
+pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions, Socket};
 pub(crate) use registry::Key;
 pub(crate) use request::query_param;
 pub use request::{Headers, RequestInfo};
@@ -236,9 +236,15 @@ impl Inner {
     /// queue is full (by count or bytes). Messages for a closed session, or
     /// one whose handler dropped its stream, are discarded.
     pub(crate) async fn deliver(&self, messages: Vec<String>) {
+        self.deliver_from_socket(None, messages).await
+    }
+
+    /// [`Inner::deliver`] for the reader of the socket whose receiver id is
+    /// `socket` (see `State::push_inbound_from`).
+    pub(crate) async fn deliver_from_socket(&self, socket: Option<u64>, messages: Vec<String>) {
         for m in messages {
             // Fast path: room in the queue, no waiter set up.
-            let mut m = match self.push_inbound(m) {
+            let mut m = match self.push_inbound(m, socket) {
                 Ok(true) => continue,
                 Ok(false) => return,
                 Err(back) => back,
@@ -247,7 +253,7 @@ impl Inner {
                 let room = self.inbound_room.notified();
                 tokio::pin!(room);
                 room.as_mut().enable();
-                match self.push_inbound(m) {
+                match self.push_inbound(m, socket) {
                     Ok(true) => break,
                     Ok(false) => return,
                     Err(back) => m = back,
@@ -259,10 +265,10 @@ impl Inner {
 
     /// Queues one inbound message: `Ok(true)` queued, `Ok(false)`
     /// discarded (closed, or nobody reads), `Err` handed back when full.
-    fn push_inbound(&self, m: String) -> Result<bool, String> {
+    fn push_inbound(&self, m: String, socket: Option<u64>) -> Result<bool, String> {
         let pushed = self
             .lock()
-            .push_inbound(m, self.inbound_limits, Instant::now());
+            .push_inbound_from(m, self.inbound_limits, Instant::now(), socket);
         match pushed {
             InPush::Queued => {
                 self.inbound_ready.wake();

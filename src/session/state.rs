@@ -244,6 +244,9 @@ pub(crate) struct State {
     armed: Option<Instant>,
     /// A sender found the queue full and waits for room.
     sender_waiting: bool,
+    /// Room was freed for a waiting sender by [`State::attach`]; see
+    /// [`State::take_room_freed`].
+    room_freed: bool,
     /// Received from the client, not yet read by the handler. After a
     /// close the handler still reads what is here, then its stream ends.
     inbound: VecDeque<String>,
@@ -270,6 +273,7 @@ impl State {
             heartbeat_due: false,
             armed: None,
             sender_waiting: false,
+            room_freed: false,
             inbound: VecDeque::new(),
             inbound_bytes: 0,
             deliverer_waiting: false,
@@ -409,20 +413,29 @@ impl State {
     /// still believes connected; `resumed` says the request came back on
     /// a new URL with the token.
     pub fn attach(&mut self, now: Instant, ack: Option<u64>, resumed: bool) -> Attach {
+        // Closed for a reason other than the application's own close (whose
+        // queued messages still go out), a session has nothing to resume:
+        // its close frame answers.
+        let ended = self
+            .reason
+            .as_ref()
+            .is_some_and(|r| !matches!(r, CloseReason::Server { .. }));
         if let Some(r) = &mut self.resume {
             let ack = ack.unwrap_or(r.base - 1);
             let last_sent = r.base - 1 + r.sent as u64;
-            if ack < r.base - 1 || ack > last_sent {
+            if !ended && (ack < r.base - 1 || ack > last_sent) {
                 return Attach::Refused(ResumeError::MessagesMissing);
             }
             r.heard = now;
             r.kick = false;
             r.sent = 0;
-            if resumed {
+            if resumed && !ended {
                 r.resumes += 1;
                 r.control = Some(Control::Resumed);
             }
-            self.free_acked(ack);
+            if !ended {
+                self.room_freed |= self.free_acked(ack);
+            }
         } else if self.receiver.is_some() {
             return Attach::Busy;
         }
@@ -431,6 +444,11 @@ impl State {
         self.since = now;
         self.heartbeat_due = false;
         Attach::Attached(self.next_receiver, self.rearm_needed())
+    }
+
+    /// True once after [`State::attach`] freed room a sender waits for.
+    pub fn take_room_freed(&mut self) -> bool {
+        std::mem::take(&mut self.room_freed)
     }
 
     /// Resumable: the client has received messages 1..=`ack` (an
@@ -616,8 +634,24 @@ impl State {
 
     /// Queues a message from the client for the handler. An empty queue
     /// always takes one message, whatever its size.
+    #[cfg(test)]
     pub fn push_inbound(&mut self, msg: String, limits: Limits, now: Instant) -> InPush {
-        if self.reason.is_some() || self.reader_gone {
+        self.push_inbound_from(msg, limits, now, None)
+    }
+
+    /// [`State::push_inbound`] for a socket's reader, `socket` being its
+    /// receiver id: once a resumable session's socket was replaced by one
+    /// that came back, what its old reader still holds is discarded (the
+    /// client sends it again after the count the new socket was told).
+    pub fn push_inbound_from(
+        &mut self,
+        msg: String,
+        limits: Limits,
+        now: Instant,
+        socket: Option<u64>,
+    ) -> InPush {
+        let replaced = socket.is_some() && self.resume.is_some() && self.receiver != socket;
+        if self.reason.is_some() || self.reader_gone || replaced {
             return InPush::Discard;
         }
         if !self.inbound.is_empty()
@@ -761,7 +795,10 @@ mod tests {
             "{drained:?}"
         );
         s.push("a".into(), LIMITS);
-        assert!(matches!(s.next(s.rid(), t), Next::Messages(Batch::One(_), false, None)));
+        assert!(matches!(
+            s.next(s.rid(), t),
+            Next::Messages(Batch::One(_), false, None)
+        ));
     }
 
     #[test]
@@ -777,25 +814,43 @@ mod tests {
         assert!(!s.close(CloseReason::Timeout), "close is once");
         assert!(matches!(s.push("late".into(), LIMITS), Push::Closed(_)));
         assert_eq!(texts(s.next(s.rid(), t)), ["bye"]);
-        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(
+            s.next(s.rid(), t),
+            Next::Close(r#"c[3000,"Go away!"]"#.into())
+        );
         // A closed session keeps answering its close frame.
-        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
-        assert_eq!(s.push_inbound("late".into(), LIMITS, Instant::now()), InPush::Discard);
+        assert_eq!(
+            s.next(s.rid(), t),
+            Next::Close(r#"c[3000,"Go away!"]"#.into())
+        );
+        assert_eq!(
+            s.push_inbound("late".into(), LIMITS, Instant::now()),
+            InPush::Discard
+        );
     }
 
     #[test]
     fn inbound_is_bounded_and_drains_after_close() {
         let (mut s, _) = state();
-        assert_eq!(s.push_inbound("12345678".into(), LIMITS, Instant::now()), InPush::Queued);
+        assert_eq!(
+            s.push_inbound("12345678".into(), LIMITS, Instant::now()),
+            InPush::Queued
+        );
         assert_eq!(
             s.push_inbound("123".into(), LIMITS, Instant::now()),
             InPush::Full("123".into())
         );
         assert_eq!(s.pop_inbound(), Ok(Some(("12345678".into(), true))));
         assert_eq!(s.pop_inbound(), Ok(None));
-        assert_eq!(s.push_inbound("a".into(), LIMITS, Instant::now()), InPush::Queued);
+        assert_eq!(
+            s.push_inbound("a".into(), LIMITS, Instant::now()),
+            InPush::Queued
+        );
         s.close(CloseReason::Timeout);
-        assert_eq!(s.push_inbound("b".into(), LIMITS, Instant::now()), InPush::Discard);
+        assert_eq!(
+            s.push_inbound("b".into(), LIMITS, Instant::now()),
+            InPush::Discard
+        );
         assert_eq!(
             s.pop_inbound(),
             Ok(Some(("a".into(), false))),
@@ -809,7 +864,10 @@ mod tests {
         let (mut s, _) = state();
         s.push_inbound("a".into(), LIMITS, Instant::now());
         s.reader_gone();
-        assert_eq!(s.push_inbound("b".into(), LIMITS, Instant::now()), InPush::Discard);
+        assert_eq!(
+            s.push_inbound("b".into(), LIMITS, Instant::now()),
+            InPush::Discard
+        );
         assert_eq!(s.pop_inbound(), Ok(None));
     }
 
@@ -822,7 +880,10 @@ mod tests {
         });
         s.attach(t, None, false);
         assert_eq!(s.next(s.rid(), t), Next::Open);
-        assert_eq!(s.next(s.rid(), t), Next::Close(r#"c[3000,"Go away!"]"#.into()));
+        assert_eq!(
+            s.next(s.rid(), t),
+            Next::Close(r#"c[3000,"Go away!"]"#.into())
+        );
     }
 
     #[test]
@@ -946,5 +1007,176 @@ mod tests {
         assert_eq!(s.arm(), Some(now + secs(25)));
         assert!(s.detach(id, true, now).wake_supervisor);
         assert_eq!(s.handle_timeout(now), Timeout::Expired);
+    }
+
+    fn resumable(now: Instant) -> State {
+        let mut s = State::new_for_test(now, TIMING);
+        s.make_resumable(
+            "tok".into(),
+            ResumeTiming {
+                ack_delay: Duration::from_millis(200),
+                silence: secs(15),
+            },
+            now,
+        );
+        s
+    }
+
+    fn batch(next: Next) -> (Vec<String>, Option<u64>) {
+        match next {
+            Next::Messages(m, _, acked) => {
+                (m.iter().map(|m| m.as_str().to_owned()).collect(), acked)
+            }
+            other => panic!("expected messages, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resumable_sessions_send_again_what_is_not_acknowledged() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        assert!(matches!(
+            s.attach(t, Some(0), false),
+            Attach::Attached(1, _)
+        ));
+        assert_eq!(s.next(1, t), Next::Open);
+        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        for m in ["a", "b"] {
+            s.push(m.into(), LIMITS);
+        }
+        assert_eq!(batch(s.next(1, t)), (vec!["a".into(), "b".into()], Some(0)));
+        assert_eq!(s.queued(), (2, 2), "kept until acknowledged");
+        s.detach(1, true, t);
+        // The answer was lost: the next request still says 0.
+        assert!(matches!(
+            s.attach(t, Some(0), false),
+            Attach::Attached(2, _)
+        ));
+        assert_eq!(batch(s.next(2, t)).0, ["a", "b"]);
+        s.push("c".into(), LIMITS);
+        s.detach(2, true, t);
+        assert!(matches!(
+            s.attach(t, Some(2), false),
+            Attach::Attached(3, _)
+        ));
+        assert_eq!(s.queued(), (1, 1), "1 and 2 freed");
+        assert_eq!(batch(s.next(3, t)).0, ["c"]);
+        // Acknowledging the future is a broken resume.
+        s.detach(3, true, t);
+        assert_eq!(
+            s.attach(t, Some(9), false),
+            Attach::Refused(ResumeError::MessagesMissing)
+        );
+        assert!(matches!(
+            s.attach(t, Some(3), false),
+            Attach::Attached(4, _)
+        ));
+        assert_eq!(s.queued(), (0, 0));
+    }
+
+    #[test]
+    fn a_new_receiver_replaces_a_resumable_sessions_old_one() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        s.attach(t, None, false);
+        s.next(1, t);
+        s.next(1, t);
+        // Another request arrives while the server believes 1 connected.
+        assert!(matches!(s.attach(t, Some(0), true), Attach::Attached(2, _)));
+        assert_eq!(s.next(1, t), Next::Kick, "the old one goes");
+        assert_eq!(
+            s.next(2, t),
+            Next::Control(r#"x{"resumed":true,"in":0}"#.into())
+        );
+        assert_eq!(s.resumes(), 1);
+        assert_eq!(
+            s.detach(1, false, t),
+            Detach::default(),
+            "its leaving changes nothing"
+        );
+        assert_eq!(s.reason(), None);
+        // Even an aborted request does not end a resumable session.
+        assert!(!s.detach(2, false, t).closed);
+        assert_eq!(s.reason(), None);
+        assert_eq!(
+            s.poll_timeout(),
+            Some(t + secs(5)),
+            "it waits out the window"
+        );
+    }
+
+    #[test]
+    fn accepted_client_messages_are_acknowledged_within_the_delay() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        s.attach(t, None, false);
+        s.next(1, t);
+        s.next(1, t);
+        assert_eq!(s.accept_from(1), Some(0));
+        assert_eq!(s.push_inbound("m1".into(), LIMITS, t), InPush::Queued);
+        assert_eq!(s.push_inbound("m2".into(), LIMITS, t), InPush::Queued);
+        // A send from 2 again: one of it was accepted.
+        assert_eq!(s.accept_from(2), Some(1));
+        assert_eq!(s.accept_from(4), None, "a gap");
+        let due = t + Duration::from_millis(200);
+        assert_eq!(s.poll_timeout(), Some(due));
+        assert_eq!(s.handle_timeout(due), Timeout::WakeReceiver);
+        assert_eq!(s.next(1, due), Next::Ack(2));
+        // A message frame carries it, and no separate ack follows.
+        s.push_inbound("m3".into(), LIMITS, due);
+        s.push("out".into(), LIMITS);
+        assert_eq!(batch(s.next(1, due)), (vec!["out".into()], Some(3)));
+        assert_eq!(
+            s.poll_timeout(),
+            Some(t + secs(15)),
+            "then the silence bound"
+        );
+    }
+
+    #[test]
+    fn a_silent_client_has_its_connection_dropped_and_the_session_waits() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        s.attach(t, None, false);
+        s.next(1, t);
+        s.next(1, t);
+        s.heard(t + secs(10));
+        assert_eq!(s.handle_timeout(t + secs(20)), Timeout::Nothing);
+        assert_eq!(s.poll_timeout(), Some(t + secs(25)));
+        assert_eq!(s.handle_timeout(t + secs(25)), Timeout::WakeReceiver);
+        assert_eq!(s.next(1, t + secs(25)), Next::Kick);
+        s.detach(1, false, t + secs(25));
+        assert_eq!(s.reason(), None);
+        assert_eq!(
+            s.handle_timeout(t + secs(30)),
+            Timeout::Expired,
+            "after the window"
+        );
+    }
+
+    #[test]
+    fn queues_share_the_services_budget() {
+        let t = Instant::now();
+        let budget = Budget::new(10);
+        let mut a = State::new(t, TIMING, budget.clone());
+        let mut b = State::new(t, TIMING, budget.clone());
+        let big = Limits {
+            messages: 100,
+            bytes: 100,
+        };
+        assert_eq!(a.push("123456".into(), big), Push::Queued);
+        assert_eq!(b.push("1234".into(), big), Push::Queued);
+        assert_eq!(budget.used(), 10);
+        assert!(
+            matches!(b.push("x".into(), big), Push::Full(_)),
+            "over the budget"
+        );
+        drop(a);
+        assert_eq!(budget.used(), 4, "given back");
+        assert_eq!(b.push("x".into(), big), Push::Queued);
+        b.attach(t, None, false);
+        b.next(1, t);
+        assert!(matches!(b.next(1, t), Next::Messages(..)));
+        assert_eq!(budget.used(), 0);
     }
 }

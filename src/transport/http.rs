@@ -295,7 +295,7 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     } else {
         inbound::parse_array(&body)
     }?;
-    match seq {
+    match seq.filter(|_| !messages.is_empty()) {
         Some(seq) => {
             if !inner.deliver_from(seq, messages).await {
                 return Err(RequestError::OutOfOrder);

@@ -37,7 +37,7 @@ use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::RequestError;
 use crate::protocol::{frame, inbound};
-use crate::session::{Attachment, Inner, Open, Outgoing, ResumeAsk};
+use crate::session::{Attachment, Inner, Outgoing, ResumeAsk, Socket};
 
 /// `/<server>/<session>/websocket`: SockJS framing.
 pub(crate) async fn framed(r: SessionRequest) -> Result<HttpResponse, RequestError> {
@@ -149,23 +149,26 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
         }
     };
     let reader_shared = shared.clone();
-    let opened = sessions.open_socket(&req, &id, transport, &ask, move |inner| {
-        Box::pin(read(inner, payload, decoder, reader_shared, raw, limits))
+    let opened = sessions.open_socket(&req, &id, transport, &ask, move |inner, socket| {
+        Box::pin(read(
+            inner,
+            socket,
+            payload,
+            decoder,
+            reader_shared,
+            raw,
+            limits,
+        ))
     })?;
     let body = match opened {
-        Open::Session(inner, resumed) => match inner.attach(ask.ack, resumed) {
-            Ok(attachment) => Either::Left(Writer {
-                attachment: Some(attachment),
-                inner,
-                wire,
-                shared,
-                raw,
-            }),
-            // Only a resume can be refused (new sessions have no receiver,
-            // and resumable ones replace theirs).
-            Err(_) => refusal(wire, raw, "Resume failed: messages missing"),
-        },
-        Open::ResumeFailed(why) => refusal(wire, raw, why),
+        Socket::Attached(inner, attachment) => Either::Left(Writer {
+            attachment: Some(attachment),
+            inner,
+            wire,
+            shared,
+            raw,
+        }),
+        Socket::Refused(why) => refusal(wire, raw, why),
     };
     let mut head = head;
     Ok(head.body(BodyStream::new(body).boxed()))
@@ -407,6 +410,7 @@ enum Decoder {
 /// Reads the socket until it closes, delivering messages to the handler.
 async fn read(
     inner: Arc<Inner>,
+    socket: u64,
     mut payload: web::Payload,
     mut decoder: Decoder,
     shared: Rc<Shared>,
@@ -481,7 +485,7 @@ async fn read(
                         }
                     }
                 };
-                inner.deliver(messages).await;
+                inner.deliver_from_socket(Some(socket), messages).await;
             }
             WsIn::Ping(p) => {
                 *shared.pong.borrow_mut() = Some(p);

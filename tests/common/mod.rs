@@ -4,6 +4,8 @@
 pub mod client;
 #[path = "../../examples/common/conformance.rs"]
 pub mod conformance;
+pub mod faulty;
+pub mod resume;
 
 use std::net::{SocketAddr, TcpListener};
 

@@ -212,8 +212,12 @@ async fn parallel_sends_to_one_session_are_refused_while_one_is_held() {
     .allowed_origins(AllowedOrigins::Any);
     let server = serve_one(service);
     let url = session_url(&format!("{}/s", server.base()));
-    post(&format!("{url}/xhr"), &[], "").await.assert_body("o\n");
-    post(&format!("{url}/xhr_send"), &[], r#"["first"]"#).await.assert_status(204);
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    post(&format!("{url}/xhr_send"), &[], r#"["first"]"#)
+        .await
+        .assert_status(204);
     // 17 sends of 200 KB at once: one gets the slot and waits for room; every
     // other one is refused at once, before its body is read.
     let body = format!(r#"["{}","{}"]"#, "y".repeat(100_000), "z".repeat(100_000));
@@ -221,13 +225,20 @@ async fn parallel_sends_to_one_session_are_refused_while_one_is_held() {
     let mut conns = Vec::new();
     for _ in 0..17 {
         let mut c = RawConn::connect(&send).await;
-        c.send_request("POST", &send, "1.1", &[("Origin", "http://page.example")], Some(body.as_bytes()))
-            .await;
+        c.send_request(
+            "POST",
+            &send,
+            "1.1",
+            &[("Origin", "http://page.example")],
+            Some(body.as_bytes()),
+        )
+        .await;
         conns.push(c);
     }
     // A poll keeps the session attached (it would expire otherwise).
     let mut poll = RawConn::connect(&url).await;
-    poll.send_request("POST", &format!("{url}/xhr"), "1.1", &[], None).await;
+    poll.send_request("POST", &format!("{url}/xhr"), "1.1", &[], None)
+        .await;
     // The answers, as they come: 16 refusals, and one that waits.
     let started = Instant::now();
     let mut pending: Vec<_> = conns
@@ -242,8 +253,14 @@ async fn parallel_sends_to_one_session_are_refused_while_one_is_held() {
         .collect();
     for _ in 0..16 {
         let ((_, head, _), _, rest) = futures_util::future::select_all(pending).await;
-        assert_eq!(head.status, 409, "a parallel send was not refused: {head:?}");
-        assert_eq!(head.header("access-control-allow-origin").as_deref(), Some("http://page.example"));
+        assert_eq!(
+            head.status, 409,
+            "a parallel send was not refused: {head:?}"
+        );
+        assert_eq!(
+            head.header("access-control-allow-origin").as_deref(),
+            Some("http://page.example")
+        );
         pending = rest;
     }
     assert!(started.elapsed() < TIMEOUT);
