@@ -2,8 +2,8 @@
 //! http://127.0.0.1:8080 in two browsers (or tabs with different transports).
 //!
 //! The page loads the bundled client from this server (`/sockjs.min.js`); the
-//! iframe page loads it too, so sockjs-client's iframe transports work against
-//! the demo with no CDN.
+//! iframe page loads its iframe bundle (`/sockjs-iframe.min.js`), so
+//! sockjs-client's iframe transports work against the demo with no CDN.
 //! `PORT` changes the port.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,7 +64,7 @@ async fn main() -> std::io::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let chat =
         SockJs::new(move |session, messages| member(room.clone(), next.clone(), session, messages))
-            .sockjs_url("/sockjs.min.js");
+            .sockjs_url("/sockjs-iframe.min.js");
 
     let server = HttpServer::new(move || {
         App::new()
@@ -77,6 +77,9 @@ async fn main() -> std::io::Result<()> {
                 }),
             )
             .service(actix_sockjs::client_js::script("/sockjs.min.js"))
+            .service(actix_sockjs::client_js::iframe_script(
+                "/sockjs-iframe.min.js",
+            ))
             .service(chat.scope("/chat"))
     })
     .h1_allow_half_closed(false)

@@ -27,6 +27,11 @@ pub const SCRIPT: &[u8] = include_bytes!("../client-js/dist/sockjs.min.js");
 /// The ES module (for `<script type="module">` and bundlers).
 pub const MODULE: &[u8] = include_bytes!("../client-js/dist/index.mjs");
 
+/// The iframe page's client (UMD, ES5; defines `SockJS.bootstrap_iframe`):
+/// serve it and name it as [`SockJs::sockjs_url`](crate::SockJs::sockjs_url)
+/// so that sockjs-client's iframe transports work with no CDN.
+pub const IFRAME: &[u8] = include_bytes!("../client-js/dist/sockjs-iframe.min.js");
+
 /// A resource serving [`SCRIPT`] at `path`, with an ETag and a one-year
 /// public cache (the content only changes with the crate's version).
 pub fn script(path: &str) -> Resource {
@@ -41,6 +46,17 @@ pub fn script(path: &str) -> Resource {
 /// ```
 pub fn module(path: &str) -> Resource {
     asset(path, MODULE)
+}
+
+/// A resource serving [`IFRAME`] at `path`, cached like [`script`].
+///
+/// ```
+/// let resource = actix_sockjs::client_js::iframe_script("/sockjs-iframe.min.js");
+/// let sockjs = actix_sockjs::SockJs::new(|_, _| async {}).sockjs_url("/sockjs-iframe.min.js");
+/// # drop((resource, sockjs));
+/// ```
+pub fn iframe_script(path: &str) -> Resource {
+    asset(path, IFRAME)
 }
 
 fn asset(path: &str, body: &'static [u8]) -> Resource {

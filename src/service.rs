@@ -365,9 +365,9 @@ impl SockJs {
     /// `iframe-xhr-polling`, for cross-origin pages in old browsers) run
     /// inside that page, started by its `SockJS.bootstrap_iframe()`: the
     /// script must provide it. sockjs-client 1.x does (it must then be the
-    /// version the page uses), and so does this crate's own client, served
-    /// with [`client_js::script`](crate::client_js::script), which works
-    /// with any sockjs-client 1.x page and needs no CDN. Defaults to
+    /// version the page uses), and so does this crate's iframe bundle,
+    /// served with [`client_js::iframe_script`](crate::client_js::iframe_script),
+    /// which works with any sockjs-client 1.x page and needs no CDN. Defaults to
     /// sockjs-client 1.x on jsDelivr
     /// ([`DEFAULT_SOCKJS_URL`](crate::config::DEFAULT_SOCKJS_URL)).
     ///

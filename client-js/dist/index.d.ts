@@ -3,7 +3,7 @@
 interface QueryParams {
     [name: string]: string | number | boolean | null | undefined;
 }
-/** Automatic reconnection. Delays grow `minDelay * factor^n` up to `maxDelay`, each shortened by up to `jitter` of itself at random. */
+/** Reconnection after a session is lost for good. Delays grow `minDelay * factor^n` up to `maxDelay`, each shortened by up to `jitter` of itself at random. */
 interface ReconnectOptions {
     /** First delay in ms (default 1000). */
     minDelay?: number;
@@ -41,14 +41,27 @@ interface SockJSOptions {
      * hand out a fresh token.
      */
     query?: QueryParams | (() => QueryParams);
-    /** Not in sockjs-client. Reconnect after the connection is lost (default: off). `true` for the default settings. */
+    /**
+     * Not in sockjs-client. Use the resume extension when the server offers it
+     * (default `true`): a dropped connection, lost poll answer or failed send is
+     * invisible to the page but for `reconnecting` and `resumed` events; nothing
+     * is lost, duplicated or reordered. When it cannot be resumed, `close` says
+     * why (code 2011).
+     */
+    resume?: boolean;
+    /**
+     * Not in sockjs-client. After a session is lost for good (the server does
+     * not offer resume, or a resume failed), open a new session on the same
+     * object instead of staying closed (default: off). Libraries that treat
+     * `close` as final and reconnect themselves (@stomp/stompjs) must leave it off.
+     */
     reconnect?: boolean | ReconnectOptions;
     /**
      * Not in sockjs-client. While open, if no frame (not even a heartbeat) comes
      * for this many ms, the connection is taken for dead: closed with 1006
-     * "Heartbeat timeout" (and reconnected, with `reconnect`). Set it well above
-     * the server's heartbeat interval (25 s by default for SockJS servers).
-     * Default: off.
+     * "Heartbeat timeout" (or, resumable, resumed). Set it well above the
+     * server's heartbeat interval (25 s by default for SockJS servers).
+     * Default: off, or 35 s for a resumable session.
      */
     heartbeatTimeout?: number;
 }
@@ -57,7 +70,7 @@ interface SockJSEvent {
     target?: SockJS;
 }
 interface SockJSMessageEvent extends SockJSEvent {
-    data: any;
+    data: string;
 }
 interface SockJSCloseEvent extends SockJSEvent {
     code: number;
@@ -66,67 +79,89 @@ interface SockJSCloseEvent extends SockJSEvent {
     /** Not in sockjs-client: a reconnection is scheduled (`readyState` is CONNECTING again). */
     willReconnect: boolean;
 }
+/** Not in sockjs-client: the connection dropped; the session is being resumed (`readyState` stays OPEN). */
+interface SockJSReconnectingEvent extends SockJSEvent {
+    code: number;
+    reason: string;
+}
 interface SockJSEventMap {
     open: SockJSEvent;
     message: SockJSMessageEvent;
     close: SockJSCloseEvent;
     error: SockJSEvent;
     heartbeat: SockJSEvent;
+    reconnecting: SockJSReconnectingEvent;
+    resumed: SockJSEvent;
 }
 declare class SockJS {
     static readonly CONNECTING = 0;
     static readonly OPEN = 1;
     static readonly CLOSING = 2;
     static readonly CLOSED = 3;
-    /**
-     * Runs the iframe side of sockjs-client's iframe transports; the server's
-     * `iframe.html` page calls it. With it, this client can be the
-     * `sockjs_url` the server's iframe page loads.
-     */
-    static bootstrap_iframe(): void;
     readonly CONNECTING: 0;
     readonly OPEN: 1;
     readonly CLOSING: 2;
     readonly CLOSED: 3;
     /** CONNECTING, OPEN, CLOSING or CLOSED. */
-    readyState: number;
+    readonly readyState: 0 | 1 | 2 | 3;
     /** The URL, resolved and without trailing slashes. */
-    url: string;
+    readonly url: string;
     /** The name of the transport in use while OPEN, else null. */
-    transport: string | null;
-    protocol: string;
-    extensions: string;
+    readonly transport: string | null;
+    readonly protocol: string;
+    readonly extensions: string;
     onopen: ((this: SockJS, ev: SockJSEvent) => any) | null;
     onmessage: ((this: SockJS, ev: SockJSMessageEvent) => any) | null;
     onclose: ((this: SockJS, ev: SockJSCloseEvent) => any) | null;
     onerror: ((this: SockJS, ev: SockJSEvent) => any) | null;
-    private _o;
-    private _l;
-    private _id;
-    private _srv;
-    private _same;
-    /** Current attempt; a callback from an older one is ignored. */
-    private _n;
-    private _tr;
-    private _tn;
-    private _ts;
-    private _ir;
-    private _tt;
-    private _ht;
-    private _rt;
-    private _rto;
+    onheartbeat: ((this: SockJS, ev: SockJSEvent) => any) | null;
+    onreconnecting: ((this: SockJS, ev: SockJSReconnectingEvent) => any) | null;
+    onresumed: ((this: SockJS, ev: SockJSEvent) => any) | null;
+    private _options;
+    private _listeners;
+    private _newSessionId;
+    private _server;
+    private _sameOrigin;
+    /** Where sessions live (the info's `base_url`, else `url`). */
     private _base;
-    /** Reconnection attempts since the last open. */
-    private _a;
+    /** Bumped for every transport attempt: callbacks of an older one are ignored. */
+    private _attempt;
+    private _transport?;
+    private _transportFactory?;
+    /** The transports still to try in this round. */
+    private _candidates;
+    /** All transports the negotiation allowed, in order. */
+    private _allowed;
+    private _cancelInfo?;
+    private _openTimer;
+    private _silenceTimer;
+    private _reconnectTimer;
+    private _pingTimer;
+    private _rto;
+    /** Reconnections (after a session was lost) since the last open. */
+    private _reconnects;
     /** close() was called. */
-    private _user;
+    private _closedByUser?;
+    /** Plain SockJS: messages waiting for the transport to take them. */
+    private _queue;
+    /** The resume extension's state, when the session uses it. */
+    private _journal?;
+    private _resume?;
+    /** Resumable: the connection dropped and is coming back; since when. */
+    private _droppedAt?;
+    private _resumeTries;
+    /** Resumable: a heartbeat (an empty send, or a WebSocket ack) is due. */
+    private _pingDue?;
+    private _lastSend;
+    /** The current session URL (`<base>/<server>/<id>`). */
+    private _session?;
     /**
      * @param url `http(s)://host/prefix`, or relative to the page.
      * @param protocols Checked as sockjs-client does, then unused (as there).
      */
     constructor(url: string, protocols?: string | string[] | null, options?: SockJSOptions);
     /** Sends a message (anything not a string is converted to one). Throws while CONNECTING, ignored once closing. */
-    send(data: any): void;
+    send(data: unknown): void;
     /** Closes; `code` must be 1000 or 3000-4999, `reason` at most 123 characters. */
     close(code?: number, reason?: string): void;
     addEventListener<K extends keyof SockJSEventMap>(type: K, listener: (this: SockJS, ev: SockJSEventMap[K]) => any): void;
@@ -138,17 +173,35 @@ declare class SockJS {
      * stop the others or the connection; its error is rethrown asynchronously.
      */
     dispatchEvent(event: SockJSEvent): boolean;
+    private _emit;
+    private _set;
     /** Appends the user's query parameters to a request URL. */
-    private _q;
+    private _withQuery;
     /** Asks /info, then goes through the transports. */
     private _start;
-    /** Tries the next transport, or gives up with 2000. */
+    /** Tries the next transport, or gives up (2000, or for a resume: another round). */
     private _connect;
     private _frame;
-    /** Forgets the current transport attempt: its callbacks and timer. Returns the transport. */
-    private _drop;
-    /** The transport closed by itself (or timed out): try the next one while connecting, else close. */
-    private _tclose;
+    /**
+     * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
+     * themselves; a stream or socket when the timer says, or when a quarter of
+     * the server's window waits for one).
+     */
+    private _ackDue;
+    /** Resumable: keeps heartbeats and acknowledgements going while open. */
+    private _schedulePing;
+    /** Forgets the current transport attempt: its callbacks and timers. Returns the transport. */
+    private _dropTransport;
+    /** The transport ended by itself (or timed out). */
+    private _transportClosed;
+    /** Resumable: the connection dropped while open: come back to the session. */
+    private _dropped;
+    /** Resumable: another try in a moment, the transport that dropped first; within the window. */
+    private _comeBackLater;
+    /** Resumable: the session took this request back. */
+    private _resumed;
+    /** The transport in use opened (`open`) or came back (`resumed`). */
+    private _live;
     private _close;
 }
 
@@ -165,4 +218,4 @@ declare class SockJS {
  */
 
 export { SockJS as default };
-export type { QueryParams, ReconnectOptions, SockJSCloseEvent, SockJSEvent, SockJSEventMap, SockJSMessageEvent, SockJSOptions };
+export type { QueryParams, ReconnectOptions, SockJSCloseEvent, SockJSEvent, SockJSEventMap, SockJSMessageEvent, SockJSOptions, SockJSReconnectingEvent };

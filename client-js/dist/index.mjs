@@ -1,4 +1,66 @@
 /*! actix-sockjs-client 0.1.0 | MIT OR Apache-2.0 */
+/**
+ * What a client keeps of its session for the resume extension (docs/resume.md),
+ * as pure state: the resume token, how many server messages it received,
+ * which of its own messages the server has not accepted yet (they are sent
+ * again until it has), and what it last acknowledged. No I/O, no timers.
+ * @internal
+ */
+function journal() {
+    /** Messages not yet accepted, in order; `sentOnSocket`: the last sent on the current socket. */
+    var outbox = [], sentOnSocket = 0;
+    function batch(from) {
+        var b = null;
+        for (var i = 0; i < outbox.length; i++) {
+            var m = outbox[i];
+            if (m.seq > from) {
+                if (!b)
+                    b = { seq: m.seq, quoted: [] };
+                b.quoted.push(m.quoted);
+            }
+        }
+        return b;
+    }
+    var j = {
+        token: null,
+        received: 0,
+        acked: 0,
+        nextSeq: 1,
+        push: function (quoted) {
+            outbox.push({ seq: j.nextSeq++, quoted: quoted });
+        },
+        acceptedUpTo: function (n) {
+            while (outbox.length && outbox[0].seq <= n)
+                outbox.shift();
+        },
+        resumed: function (n) {
+            j.acceptedUpTo(n);
+            sentOnSocket = n;
+        },
+        receiveQuery: function () {
+            j.acked = j.received;
+            return j.token == null ? 'resume=1' + (j.opened ? '&ack=0' : '') : 'resume=' + encodeURIComponent(j.token) + '&ack=' + j.received;
+        },
+        sendQuery: function (seq) {
+            j.acked = j.received;
+            return 'seq=' + seq + '&ack=' + j.received;
+        },
+        httpBatch: function () {
+            return batch(0);
+        },
+        socketBatch: function () {
+            var b = batch(sentOnSocket);
+            if (b)
+                sentOnSocket = b.seq + b.quoted.length - 1;
+            return b;
+        },
+        unacked: function () {
+            return j.received - j.acked;
+        }
+    };
+    return j;
+}
+
 /** Codes an application may pass to `close()`: 1000 and 3000-4999. */
 function userCode(code) {
     return code === 1000 || (code >= 3000 && code <= 4999);
@@ -24,22 +86,49 @@ function quote(s) {
         return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
     });
 }
-/**
- * Parses one frame: `o` open, `h` heartbeat, `a[...]` messages, `m"..."`
- * (old single message), `c[code,"reason"]` close. Returns the type and
- * payload, or null for a frame to ignore (bad JSON, wrong shape, unknown type).
- */
+/** Parses one frame; null for a frame to ignore (bad JSON, wrong shape, unknown type). */
 function parseFrame(frame) {
     var t = frame.charAt(0), d;
-    if (t == 'o' || t == 'h')
-        return [t];
+    if (t == 'o')
+        return { type: 'open' };
+    if (t == 'h')
+        return { type: 'heartbeat' };
     try {
         d = JSON.parse(frame.slice(1));
     }
     catch (e) {
         return null;
     }
-    return (t == 'a' && Array.isArray(d)) || t == 'm' || (t == 'c' && Array.isArray(d) && d.length == 2) ? [t, d] : null;
+    // (message values are made strings when dispatched)
+    if (t == 'a' && Array.isArray(d))
+        return { type: 'messages', messages: d };
+    if (t == 'm')
+        return { type: 'messages', messages: [d] };
+    if (t == 'q' && Array.isArray(d) && typeof d[0] == 'number')
+        return { type: 'messages', messages: d.slice(1), accepted: d[0] };
+    if (t == 'x' && d && typeof d == 'object') {
+        return {
+            type: 'control',
+            token: typeof d['token'] == 'string' ? d['token'] : undefined,
+            resumed: d['resumed'] === true,
+            accepted: typeof d['in'] == 'number' ? d['in'] : undefined
+        };
+    }
+    if (t == 'c' && Array.isArray(d) && d.length == 2)
+        return { type: 'close', code: d[0], reason: d[1] };
+    return null;
+}
+/** The resume extension's settings from `/info`, or null when it is not offered (or not understood). */
+function resumeInfo(info) {
+    var r = info['resume'];
+    if (!r || typeof r != 'object' || r['version'] !== 1)
+        return null;
+    return {
+        windowMs: r['window_ms'] || 30000,
+        heartbeatMs: r['heartbeat_ms'] || 5000,
+        ackMs: r['ack_ms'] || 200,
+        windowMessages: r['window_messages'] || 1024
+    };
 }
 /**
  * The transports to try, in order: those named in `allow` in that order
@@ -109,11 +198,6 @@ var URL_RE = /^([a-z][a-z\d+.-]*:)\/\/([^\/?#]+)([^?#]*)([^#]*)(#.*)?$/i;
 /** `scheme//host:port`, lowercase, with the scheme's default port written out. */
 function origin(protocol, host) {
     return (protocol + '//' + host + (/:\d+$/.test(host) ? '' : protocol == 'https:' ? ':443' : ':80')).toLowerCase();
-}
-/** The origin of an absolute URL, or null when it is not one. */
-function urlOrigin(url) {
-    var m = URL_RE.exec(url);
-    return m ? origin(m[1], m[2]) : null;
 }
 
 /**
@@ -249,36 +333,50 @@ function ajaxInfo(url, cb) {
 
 /**
  * The machinery of every transport but websocket: a receive loop (one
- * long-lived streaming request, or one poll after another) and a buffered
- * sender that posts queued messages as one JSON array, one request at a time.
+ * long-lived streaming request, or one poll after another) and a sender that
+ * posts what its link gives as one JSON array, one request at a time. With
+ * the resume extension a failed request is tried again, a few times, before
+ * the transport gives up (its connection then comes back on a new one).
  * @internal
  */
 /** Normal ends in a row with no frame before the receive loop gives up (a server answering 200 and nothing). */
 var EMPTY_LIMIT = 3;
 /** Pause after a send before the next, so that replies to a burst get batched (as sockjs-client does). */
 var SEND_PAUSE = 25;
-function pollingTransport(url, onFrame, onClose, recvSuffix, receive, sendSuffix, send) {
-    var closed = false, empty = 0, queue = [], stopRecv, stopSend = null;
+/** Resumable: tries of a failing request, and the pause before each (doubling). */
+var TRIES = 5;
+var RETRY_PAUSE = 100;
+function pollingTransport(link, recvSuffix, receive, sendSuffix, send) {
+    var closed = false, empty = 0, recvFailures = 0, sendFailures = 0, stopRecv = noop, stopSend = null;
     function fail(reason) {
         if (!closed) {
             close();
-            onClose(1006, reason);
+            link.closed(1006, reason);
         }
+    }
+    /** After a failure: again after a pause, or give up. */
+    function retry(failures, again, reason) {
+        if (!link.resumable || failures >= TRIES) {
+            fail(reason);
+            return null;
+        }
+        var t = setTimeout(again, RETRY_PAUSE * Math.pow(2, failures - 1));
+        return function () { clearTimeout(t); };
     }
     function poll() {
         var got = false;
         try {
-            stopRecv = receive(url(recvSuffix), function (f) {
+            stopRecv = receive(link.receiveUrl(recvSuffix), function (f) {
                 got = true;
                 empty = 0;
-                onFrame(f);
+                recvFailures = 0;
+                link.frame(f);
             }, function (ok) {
                 if (closed)
                     return;
                 if (ok && (got || ++empty < EMPTY_LIMIT))
-                    poll();
-                else
-                    fail(ok ? 'Receiver got nothing' : 'Receiver error');
+                    return poll();
+                stopRecv = retry(++recvFailures, poll, ok ? 'Receiver got nothing' : 'Receiver error') || noop;
             });
         }
         catch (e) {
@@ -287,20 +385,32 @@ function pollingTransport(url, onFrame, onClose, recvSuffix, receive, sendSuffix
         }
     }
     function flush() {
-        if (queue.length && !stopSend && !closed) {
-            var payload = '[' + queue.join(',') + ']';
-            queue = [];
-            stopSend = send(url(sendSuffix), payload, function (err) {
-                stopSend = null;
-                if (err)
-                    return fail('Sending error: ' + err);
-                var t = setTimeout(function () {
+        if (stopSend || closed)
+            return;
+        var b = link.batch(false);
+        if (!b)
+            return;
+        var batch = b;
+        stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err) {
+            stopSend = null;
+            // a session this URL no longer reaches: nothing to gain from trying again here
+            if (err && (!link.resumable || / 404$/.test(err)))
+                return fail('Sending error: ' + err);
+            if (err) {
+                stopSend = retry(++sendFailures, function () {
                     stopSend = null;
                     flush();
-                }, SEND_PAUSE);
-                stopSend = function () { clearTimeout(t); };
-            });
-        }
+                }, 'Sending error: ' + err);
+                return;
+            }
+            sendFailures = 0;
+            link.sent(batch, !send.uncertain);
+            var t = setTimeout(function () {
+                stopSend = null;
+                flush();
+            }, SEND_PAUSE);
+            stopSend = function () { clearTimeout(t); };
+        });
     }
     function close() {
         closed = true;
@@ -310,16 +420,13 @@ function pollingTransport(url, onFrame, onClose, recvSuffix, receive, sendSuffix
     }
     poll();
     return {
-        send: function (m) {
-            queue.push(m);
-            flush();
-        },
+        wake: flush,
         close: close
     };
 }
 
 /** eventsource: frames as `data:` lines of a text/event-stream; sends via `xhr_send`. @internal */
-function receive$2(url, onFrame, done) {
+function receive$1(url, onFrame, done) {
     var es = new g.EventSource(url);
     function stop() {
         es.onmessage = es.onerror = noop;
@@ -346,195 +453,15 @@ function receive$2(url, onFrame, done) {
 }
 var eventSource = {
     transportName: 'eventsource',
+    streaming: true,
     roundTrips: 2,
     enabled: function (info) {
         return !!g.EventSource && xhrEnabled(info);
     },
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/eventsource', receive$2, '/xhr_send', xhrSend);
+    open: function (link) {
+        return pollingTransport(link, '/eventsource', receive$1, '/xhr_send', xhrSend);
     }
 };
-
-/**
- * htmlfile: the "forever iframe". A hidden iframe loads `htmlfile?c=<name>`,
- * a page the server keeps open, writing one `<script>p("<frame>")</script>`
- * per frame; the page calls back `parent.<name>.start()`, `.message(frame)` and
- * `.stop()`. Same origin only, so it is used inside the iframe page (the
- * `iframe-htmlfile` transport of sockjs-client), not offered by the facade.
- * Sends via `xhr_send`.
- * @internal
- */
-/**
- * Name of the global object holding the open receivers' callbacks (no leading
- * underscore: the minifier renames such properties, and the server's page
- * names this one).
- */
-var CALLBACKS$1 = 'SockJS_htmlfile';
-/** A page that never calls `start()` (a proxy's error page, a blocked frame) is given up after this long. */
-var START_TIMEOUT = 15000;
-function receive$1(url, onFrame, done) {
-    var d = g.document, id = 'a' + randomString(6), cbs = g[CALLBACKS$1] || (g[CALLBACKS$1] = {}), frame = d.createElement('iframe'), timer;
-    function stop() {
-        var f = frame;
-        frame = null;
-        clearTimeout(timer);
-        delete cbs[id];
-        if (f) {
-            f.onerror = null;
-            f.src = 'about:blank';
-            if (f.parentNode)
-                f.parentNode.removeChild(f);
-        }
-        return !!f;
-    }
-    function end(ok) {
-        if (stop())
-            done(ok);
-    }
-    cbs[id] = {
-        start: function () { clearTimeout(timer); },
-        message: function (f) { if (frame)
-            onFrame(f); },
-        // the page finished loading: the response ended (response limit, close frame)
-        stop: function () { end(true); }
-    };
-    frame.onerror = function () { end(false); };
-    frame.style.display = 'none';
-    frame.src = addQuery(url, 'c=' + CALLBACKS$1 + '.' + id);
-    timer = setTimeout(function () { end(false); }, START_TIMEOUT);
-    d.body.appendChild(frame);
-    return stop;
-}
-var htmlfile = {
-    transportName: 'htmlfile',
-    roundTrips: 2,
-    needBody: true,
-    enabled: function () {
-        return !!g.document;
-    },
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/htmlfile', receive$1, '/xhr_send', xhrSend);
-    }
-};
-
-/** xhr-polling: one POST to `xhr` per frame; sends via `xhr_send`. @internal */
-var xhrPolling = {
-    transportName: 'xhr-polling',
-    roundTrips: 2, // CORS preflight, request
-    enabled: xhrEnabled,
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/xhr', xhrReceive, '/xhr_send', xhrSend);
-    }
-};
-
-/**
- * The iframe side of sockjs-client's iframe transports (`iframe-eventsource`,
- * `iframe-htmlfile`, `iframe-xhr-polling`, and the info request of browsers
- * without CORS). The server's `iframe.html` page loads this client and calls
- * `SockJS.bootstrap_iframe()`; a page on another origin embeds that page and
- * drives a transport inside it, same-origin with the server, by postMessage:
- *
- * - messages are JSON `{"windowId": <the iframe URL's #fragment>, "type", "data"}`;
- * - the iframe posts `s` when ready; the parent answers `s` with
- *   `[version, transport, transUrl, baseUrl]`; the iframe then posts each frame
- *   as `t` and, when the transport ends, `c` with `[code, reason]`;
- * - the parent posts `m` (a quoted message to send) and `c` (close).
- *
- * Only the page's parent window is listened to, and only from the origin of
- * its first message; frames are posted to that origin only. The version the
- * parent names is not compared with ours: the wire protocol is the same.
- * @internal
- */
-/** The transports a parent can ask for, by sockjs-client's names for them. */
-var INSIDE = [eventSource, htmlfile, xhrPolling];
-/** sockjs-client's name for the info request made inside the iframe. */
-var INFO = 'iframe-info-receiver';
-function bootstrapIframe() {
-    var windowId = (g.location.hash || '').slice(1), parentOrigin = null, active = null, here = urlOrigin(g.location.href);
-    function post(type, data) {
-        var message = JSON.stringify({ windowId: windowId, type: type, data: data || '' });
-        // `s` goes out before the parent is known; everything else only to it
-        g.parent.postMessage(message, type == 's' || !parentOrigin ? '*' : parentOrigin);
-    }
-    function closed(code, reason) {
-        active = null;
-        post('c', JSON.stringify([code, reason]));
-    }
-    function start(args) {
-        var p = args;
-        if (!Array.isArray(p) || typeof p[1] != 'string' || typeof p[2] != 'string' || typeof p[3] != 'string')
-            return;
-        var name = p[1], transUrl = p[2], baseUrl = p[3];
-        if (urlOrigin(transUrl) !== here || urlOrigin(baseUrl) !== here) {
-            return closed(1002, "Can't connect to a different origin from within an iframe");
-        }
-        if (active)
-            active.close();
-        active = null;
-        if (name == INFO) {
-            ajaxInfo(transUrl, function (info, rtt) {
-                post('t', JSON.stringify([info, rtt]));
-                closed(1000, 'Normal closure');
-            });
-            return;
-        }
-        for (var i = 0; i < INSIDE.length; i++) {
-            var T = INSIDE[i];
-            if (T.transportName == name) {
-                var mine = T.open(function (suffix) {
-                    return addPath(transUrl, suffix);
-                }, function (frame) {
-                    if (active === mine)
-                        post('t', frame);
-                }, function (code, reason) {
-                    if (active === mine)
-                        closed(code, reason);
-                });
-                active = mine;
-                return;
-            }
-        }
-        closed(1002, 'Unknown transport ' + name);
-    }
-    function onMessage(e) {
-        var m;
-        if (e.source !== g.parent)
-            return;
-        if (parentOrigin == null)
-            parentOrigin = e.origin;
-        if (e.origin !== parentOrigin)
-            return;
-        try {
-            m = JSON.parse(e.data);
-        }
-        catch (x) {
-            return;
-        }
-        if (!m || m.windowId !== windowId)
-            return;
-        if (m.type == 's') {
-            try {
-                start(JSON.parse(m.data));
-            }
-            catch (x) {
-                // not JSON: ignored, as sockjs-client does
-            }
-        }
-        else if (m.type == 'm') {
-            if (active)
-                active.send(m.data);
-        }
-        else if (m.type == 'c') {
-            if (active)
-                active.close();
-            active = null;
-        }
-    }
-    if (g.parent === g)
-        return; // not in a frame: nobody to talk to
-    g.addEventListener('message', onMessage, false);
-    post('s');
-}
 
 /**
  * jsonp-polling, for browsers without CORS XHR: each poll is a <script> for
@@ -577,7 +504,7 @@ function receive(url, onFrame, done) {
     head.insertBefore(script, head.firstChild);
     return stop;
 }
-function send(url, payload, done) {
+var send = function (url, payload, done) {
     var d = g.document, id = 'a' + randomString(8), form = d.createElement('form'), area = d.createElement('textarea'), frame = d.createElement('iframe');
     function stop() {
         var f = form;
@@ -605,7 +532,8 @@ function send(url, payload, done) {
             done('');
     };
     return stop;
-}
+};
+send.uncertain = true;
 var jsonpPolling = {
     transportName: 'jsonp-polling',
     roundTrips: 1,
@@ -613,8 +541,8 @@ var jsonpPolling = {
     enabled: function () {
         return !!g.document;
     },
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/jsonp', receive, '/jsonp_send', send);
+    open: function (link) {
+        return pollingTransport(link, '/jsonp', receive, '/jsonp_send', send);
     }
 };
 
@@ -623,21 +551,34 @@ var websocket = {
     transportName: 'websocket',
     // One round trip in theory; over TLS a second connection setup is likely.
     roundTrips: 2,
+    streaming: true,
     enabled: function () {
         return !!g.WebSocket;
     },
-    open: function (url, onFrame, onClose) {
+    open: function (link) {
         var ws = null;
         function end(code, reason) {
             if (ws) {
-                ws.onmessage = ws.onclose = ws.onerror = noop;
+                ws.onopen = ws.onmessage = ws.onclose = ws.onerror = noop;
                 ws = null;
-                onClose(code, reason);
+                link.closed(code, reason);
             }
         }
+        function wake() {
+            if (!ws || ws.readyState !== 1)
+                return;
+            for (var b = link.batch(true); b; b = link.batch(true)) {
+                if (b.quoted.length)
+                    ws.send('[' + b.quoted.join(',') + ']');
+            }
+            var c = link.control();
+            if (c)
+                ws.send(c);
+        }
         try {
-            ws = new g.WebSocket(url('/websocket').replace(/^http/, 'ws'));
-            ws.onmessage = function (e) { onFrame(e.data); };
+            ws = new g.WebSocket(link.receiveUrl('/websocket').replace(/^http/, 'ws'));
+            ws.onopen = wake;
+            ws.onmessage = function (e) { link.frame(e.data); };
             ws.onclose = function (e) { end(e.code, e.reason); };
             ws.onerror = function () { end(1006, 'WebSocket connection broken'); };
         }
@@ -647,15 +588,12 @@ var websocket = {
             later(function () { end(1006, 'WebSocket connection broken'); });
         }
         return {
-            send: function (m) {
-                if (ws)
-                    ws.send('[' + m + ']');
-            },
+            wake: wake,
             close: function () {
                 var w = ws;
                 ws = null;
                 if (w && w.close) {
-                    w.onmessage = w.onclose = w.onerror = noop;
+                    w.onopen = w.onmessage = w.onclose = w.onerror = noop;
                     w.close();
                 }
             }
@@ -663,15 +601,26 @@ var websocket = {
     }
 };
 
+/** xhr-polling: one POST to `xhr` per frame; sends via `xhr_send`. @internal */
+var xhrPolling = {
+    transportName: 'xhr-polling',
+    roundTrips: 2, // CORS preflight, request
+    enabled: xhrEnabled,
+    open: function (link) {
+        return pollingTransport(link, '/xhr', xhrReceive, '/xhr_send', xhrSend);
+    }
+};
+
 /** xhr-streaming: one long POST to `xhr_streaming` read as it arrives; sends via `xhr_send`. @internal */
 var xhrStreaming = {
     transportName: 'xhr-streaming',
+    streaming: true,
     roundTrips: 2, // CORS preflight, request
     // some browsers spin the loading indicator for a stream started before load
     needBody: true,
     enabled: xhrEnabled,
-    open: function (url, onFrame, onClose) {
-        return pollingTransport(url, onFrame, onClose, '/xhr_streaming', xhrReceive, '/xhr_send', xhrSend);
+    open: function (link) {
+        return pollingTransport(link, '/xhr_streaming', xhrReceive, '/xhr_send', xhrSend);
     }
 };
 
@@ -682,9 +631,15 @@ var TRANSPORTS = [websocket, xhrStreaming, eventSource, xhrPolling, jsonpPolling
 /**
  * The WebSocket-shaped facade: validation as sockjs-client does it, the
  * connection life cycle (info, transports in turn, open, close), events, and
- * the extras that are off by default (reconnection, query parameters).
+ * what sockjs-client does not have: the resume extension (a dropped
+ * connection comes back with nothing lost, docs/resume.md), client
+ * heartbeats, reconnection after a session is lost for good, query parameters.
  */
 var CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
+/** Resumable: default silence before a connection is taken for dead. */
+var RESUME_HEARTBEAT_TIMEOUT = 35000;
+/** Resumable: first pause before coming back, doubling up to the largest. */
+var RESUME_PAUSE = 100, RESUME_PAUSE_MAX = 5000;
 function bodyReady() {
     var d = g.document;
     return !d || (!!d.body && /^[ci]|^$/.test(d.readyState || ''));
@@ -697,6 +652,8 @@ var SockJS = /** @class */ (function () {
     function SockJS(url, protocols, options) {
         /** CONNECTING, OPEN, CLOSING or CLOSED. */
         this.readyState = CONNECTING;
+        /** The URL, resolved and without trailing slashes. */
+        this.url = '';
         /** The name of the transport in use while OPEN, else null. */
         this.transport = null;
         this.protocol = '';
@@ -705,32 +662,31 @@ var SockJS = /** @class */ (function () {
         this.onmessage = null;
         this.onclose = null;
         this.onerror = null;
-        this._l = {};
-        /** Current attempt; a callback from an older one is ignored. */
-        this._n = 0;
-        this._tr = null;
-        this._tn = null;
-        this._ts = [];
-        this._ir = null;
+        this.onheartbeat = null;
+        this.onreconnecting = null;
+        this.onresumed = null;
+        this._listeners = {};
+        /** Bumped for every transport attempt: callbacks of an older one are ignored. */
+        this._attempt = 0;
         this._rto = 0;
-        /** Reconnection attempts since the last open. */
-        this._a = 0;
-        /** close() was called. */
-        this._user = false;
+        /** Reconnections (after a session was lost) since the last open. */
+        this._reconnects = 0;
+        this._resumeTries = 0;
+        this._lastSend = 0;
         if (arguments.length < 1) {
             throw new TypeError("Failed to construct 'SockJS: 1 argument required, but only 0 present");
         }
-        var o = this._o = options || {}, sid = o.sessionId || 8, loc = g.location || {}, href = loc.href || '', u = url;
+        var o = this._options = options || {}, sid = o.sessionId || 8, loc = g.location || {}, href = loc.href || '', u = url;
         if (typeof sid == 'number') {
-            this._id = function () { return randomString(sid); };
+            this._newSessionId = function () { return randomString(sid); };
         }
         else if (typeof sid == 'function') {
-            this._id = sid;
+            this._newSessionId = sid;
         }
         else {
             throw new TypeError('If sessionId is used in the options, it needs to be a number or a function.');
         }
-        this._srv = o.server || ('00' + Math.floor(Math.random() * 1000)).slice(-3);
+        this._server = o.server || ('00' + Math.floor(Math.random() * 1000)).slice(-3);
         // resolve a relative URL against the page
         if (href && !/^[a-z][a-z\d+.-]*:/i.test(u)) {
             u = u.charAt(0) != '/' ? href.replace(/[?#].*/, '').replace(/[^\/]*$/, '') + u
@@ -756,26 +712,28 @@ var SockJS = /** @class */ (function () {
                 throw new SyntaxError("The protocols entry '" + ps[i] + "' is duplicated.");
         }
         this._base = this.url = scheme + '//' + host + m[3].replace(/\/+$/, '') + m[4];
-        this._same = !!loc.host && origin(scheme, host) == origin(loc.protocol, loc.host);
+        this._sameOrigin = !!loc.host && origin(scheme, host) == origin(loc.protocol, loc.host);
+        var self = this;
+        // The page goes away: the session ends now, not after a resume window.
+        if (g.addEventListener)
+            g.addEventListener('pagehide', function () { if (self.readyState < CLOSING)
+                self.close(); });
         this._start();
     }
-    /**
-     * Runs the iframe side of sockjs-client's iframe transports; the server's
-     * `iframe.html` page calls it. With it, this client can be the
-     * `sockjs_url` the server's iframe page loads.
-     */
-    SockJS.bootstrap_iframe = function () {
-        bootstrapIframe();
-    };
     /** Sends a message (anything not a string is converted to one). Throws while CONNECTING, ignored once closing. */
     SockJS.prototype.send = function (data) {
-        if (typeof data != 'string')
-            data = '' + data;
+        var s = typeof data == 'string' ? data : '' + data;
         if (this.readyState == CONNECTING) {
             throw new Error('InvalidStateError: The connection has not been established yet');
         }
-        if (this.readyState == OPEN && this._tr)
-            this._tr.send(quote(data));
+        if (this.readyState != OPEN)
+            return;
+        if (this._journal)
+            this._journal.push(quote(s));
+        else
+            this._queue.push(quote(s));
+        if (this._transport && !this._droppedAt)
+            this._transport.wake();
     };
     /** Closes; `code` must be 1000 or 3000-4999, `reason` at most 123 characters. */
     SockJS.prototype.close = function (code, reason) {
@@ -784,17 +742,28 @@ var SockJS = /** @class */ (function () {
         if (reason && reason.length > 123)
             throw new SyntaxError('reason argument has an invalid length');
         // also while CLOSING: a reconnection that close event would start is off
-        this._user = true;
+        this._closedByUser = true;
+        var J = this._journal, T = this._transportFactory;
+        if (this.readyState == OPEN && J && T && T.transportName != 'websocket') {
+            // Resumable over HTTP: tell the server it is for good (a socket's close frame says so itself).
+            // A beacon, as it outlives the page (without one, the session waits out its window).
+            try {
+                g.navigator.sendBeacon(this._withQuery(addQuery(addPath(this._session, '/xhr_send'), J.sendQuery(J.nextSeq) + '&close=1')), '[]');
+            }
+            catch (e) {
+                // no beacons
+            }
+        }
         if (this.readyState < CLOSING)
             this._close(code || 1000, reason || 'Normal closure', true);
     };
     SockJS.prototype.addEventListener = function (type, listener) {
-        var ls = this._l[type] || (this._l[type] = []);
+        var ls = this._listeners[type] || (this._listeners[type] = []);
         if (ls.indexOf(listener) < 0)
             ls.push(listener);
     };
     SockJS.prototype.removeEventListener = function (type, listener) {
-        var ls = this._l[type], i = ls ? ls.indexOf(listener) : -1;
+        var ls = this._listeners[type], i = ls ? ls.indexOf(listener) : -1;
         if (i >= 0)
             ls.splice(i, 1);
     };
@@ -803,7 +772,7 @@ var SockJS = /** @class */ (function () {
      * stop the others or the connection; its error is rethrown asynchronously.
      */
     SockJS.prototype.dispatchEvent = function (event) {
-        var self = this, h = self['on' + event.type], ls = (self._l[event.type] || []).slice();
+        var self = this, h = self['on' + event.type], ls = (self._listeners[event.type] || []).slice();
         if (h)
             ls.unshift(h);
         event.target = self;
@@ -817,9 +786,17 @@ var SockJS = /** @class */ (function () {
         }
         return true;
     };
+    SockJS.prototype._emit = function (type) {
+        this.dispatchEvent({ type: type });
+    };
+    SockJS.prototype._set = function (state, transport) {
+        this.readyState = state;
+        if (transport !== undefined)
+            this.transport = transport;
+    };
     /** Appends the user's query parameters to a request URL. */
-    SockJS.prototype._q = function (url) {
-        var q = this._o.query, s = [];
+    SockJS.prototype._withQuery = function (url) {
+        var q = this._options.query, s = [];
         if (typeof q == 'function')
             q = q();
         for (var k in q) {
@@ -831,146 +808,292 @@ var SockJS = /** @class */ (function () {
     };
     /** Asks /info, then goes through the transports. */
     SockJS.prototype._start = function () {
-        var self = this, xhr = xhrUsable(self._same), t;
+        var self = this, xhr = xhrUsable(self._sameOrigin), t;
         function done(info, rtt) {
-            self._ir = null;
+            self._cancelInfo = null;
             if (!info)
                 return self._close(1002, 'Cannot connect to server');
             self._rto = rtt == null ? 0 : rto(rtt);
             self._base = typeof info.base_url == 'string' ? info.base_url : self.url;
             info.xhr = xhr;
-            self._ts = pickTransports(TRANSPORTS, self._o.transports, info);
+            self._resume = self._options.resume === false ? null : resumeInfo(info);
+            self._journal = self._resume ? journal() : null;
+            self._queue = [];
+            self._allowed = pickTransports(TRANSPORTS, self._options.transports, info);
+            self._candidates = self._allowed.slice();
             self._connect();
         }
         if (xhr) {
-            self._ir = ajaxInfo(self._q(addPath(self.url, '/info')), done);
+            self._cancelInfo = ajaxInfo(self._withQuery(addPath(self.url, '/info')), done);
         }
         else {
             // No XHR can reach the server (a cross-origin page in a browser without
             // CORS XHR): go on with default timeouts and the transports that need
             // no XHR (jsonp-polling).
             t = setTimeout(function () { done({}); }, 0);
-            self._ir = function () { clearTimeout(t); };
+            self._cancelInfo = function () { clearTimeout(t); };
         }
     };
-    /** Tries the next transport, or gives up with 2000. */
+    /** Tries the next transport, or gives up (2000, or for a resume: another round). */
     SockJS.prototype._connect = function () {
-        var self = this, T = self._ts.shift();
-        if (!T)
+        var self = this, T = self._candidates.shift();
+        if (!T) {
+            if (self._droppedAt)
+                return self._comeBackLater();
             return self._close(2000, 'All transports failed', false);
-        var n = ++self._n;
+        }
+        var n = ++self._attempt;
         if (T.needBody && !bodyReady()) {
-            self._ts.unshift(T);
+            self._candidates.unshift(T);
             g.addEventListener('load', function () {
-                if (n == self._n)
+                if (n == self._attempt)
                     self._connect();
             });
             return;
         }
-        self._tt = setTimeout(function () {
-            if (n == self._n && self.readyState == CONNECTING) {
-                if (self._tr)
-                    self._tr.close();
-                self._tclose(2007, 'Transport timed out');
+        self._openTimer = setTimeout(function () {
+            if (n == self._attempt && (self.readyState == CONNECTING || self._droppedAt)) {
+                if (self._transport)
+                    self._transport.close();
+                self._transportClosed(2007, 'Transport timed out');
             }
-        }, transportTimeout(self._rto, T.roundTrips, self._o.timeout || 0));
-        var base = addPath(self._base, '/' + self._srv + '/' + self._id()), tr = T.open(function (suffix) {
-            return self._q(addPath(base, suffix));
-        }, function (frame) {
-            if (n == self._n)
-                self._frame(frame);
-        }, function (code, reason) {
-            if (n == self._n)
-                self._tclose(code, reason);
-        });
-        if (n == self._n) {
-            self._tr = tr;
-            self._tn = T.transportName;
+        }, transportTimeout(self._rto, T.roundTrips, self._options.timeout || 0));
+        var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()), J = self._journal;
+        var link = {
+            resumable: !!J,
+            receiveUrl: function (suffix) {
+                var url = addPath(session, suffix);
+                return self._withQuery(J ? addQuery(url, J.receiveQuery()) : url);
+            },
+            sendUrl: function (suffix, b) {
+                var url = addPath(session, suffix);
+                return self._withQuery(J ? addQuery(url, J.sendQuery(b.seq)) : url);
+            },
+            frame: function (f) {
+                if (n == self._attempt)
+                    self._frame(f);
+            },
+            closed: function (code, reason) {
+                if (n == self._attempt)
+                    self._transportClosed(code, reason);
+            },
+            batch: function (socket) {
+                if (n != self._attempt || self.readyState != OPEN || self._droppedAt)
+                    return null;
+                self._lastSend = Date.now();
+                if (!J) {
+                    var q = self._queue;
+                    self._queue = [];
+                    return q.length ? { seq: 0, quoted: q } : null;
+                }
+                var b = socket ? J.socketBatch() : J.httpBatch();
+                if (!b && !socket && self._ackDue()) {
+                    // an empty send: an acknowledgement, and a heartbeat
+                    b = { seq: J.nextSeq, quoted: [] };
+                }
+                if (b)
+                    self._pingDue = false;
+                return b;
+            },
+            sent: function (b, certain) {
+                if (J && certain && b.quoted.length)
+                    J.acceptedUpTo(b.seq + b.quoted.length - 1);
+            },
+            control: function () {
+                if (!J || n != self._attempt || !self._ackDue())
+                    return null;
+                self._pingDue = false;
+                self._lastSend = Date.now();
+                J.acked = J.received;
+                return '{"ack":' + J.received + '}';
+            }
+        };
+        var tr = T.open(link);
+        if (n == self._attempt) {
+            self._transport = tr;
+            self._transportFactory = T;
         }
     };
-    SockJS.prototype._frame = function (frame) {
-        var self = this, f = parseFrame(frame), d, n = self._n, ms = self._o.heartbeatTimeout;
-        if (ms && (self.readyState == OPEN || f && f[0] == 'o')) {
-            clearTimeout(self._ht);
-            self._ht = setTimeout(function () {
-                if (n == self._n)
-                    self._close(1006, 'Heartbeat timeout');
+    SockJS.prototype._frame = function (raw) {
+        var self = this, f = parseFrame(raw), n = self._attempt, J = self._journal, ms = self._options.heartbeatTimeout || (J ? RESUME_HEARTBEAT_TIMEOUT : 0);
+        if (ms && (self.readyState == OPEN || f && f.type == 'open')) {
+            clearTimeout(self._silenceTimer);
+            self._silenceTimer = setTimeout(function () {
+                if (n != self._attempt)
+                    return;
+                if (self._transport)
+                    self._transport.close();
+                self._transportClosed(1006, 'Heartbeat timeout');
             }, ms);
         }
         if (!f)
             return;
-        d = f[1];
-        if (f[0] == 'o') {
-            if (this.readyState == CONNECTING) {
-                clearTimeout(this._tt);
-                this.readyState = OPEN;
-                this.transport = this._tn;
-                this._a = 0;
-                this.dispatchEvent({ type: 'open' });
-            }
-            else {
-                // the server was restarted and lost our session
-                this._close(1006, 'Server lost session');
-            }
+        if (J && f.type == 'control') {
+            if (f.token)
+                J.token = f.token;
+            if (f.resumed)
+                J.resumed(f.accepted || 0);
         }
-        else if (f[0] == 'h') {
-            this.dispatchEvent({ type: 'heartbeat' });
-        }
-        else if (f[0] == 'c') {
-            this._close(d[0], d[1], true);
-        }
-        else {
-            if (f[0] == 'm')
-                d = [d];
-            for (var i = 0; i < d.length && this.readyState == OPEN; i++) {
-                this.dispatchEvent({ type: 'message', data: d[i] });
-            }
+        // Coming back: the session took this request (its first frame says how
+        // much it accepted; should that answer have been lost, any frame still
+        // says the session is there).
+        if (self._droppedAt && f.type != 'close')
+            self._resumed();
+        switch (f.type) {
+            case 'open':
+                if (self.readyState == CONNECTING) {
+                    if (J)
+                        J.opened = true;
+                    self._reconnects = 0;
+                    self._lastSend = Date.now();
+                    self._live('open');
+                }
+                else {
+                    // the server was restarted and lost our session
+                    self._close(1006, 'Server lost session');
+                }
+                break;
+            case 'heartbeat':
+                self._emit('heartbeat');
+                break;
+            case 'close':
+                self._close(f.code, f.reason, true);
+                break;
+            case 'messages':
+                if (J) {
+                    if (f.accepted != null)
+                        J.acceptedUpTo(f.accepted);
+                    J.received += f.messages.length;
+                }
+                for (var i = 0; i < f.messages.length && self.readyState == OPEN; i++) {
+                    // Messages are strings; what a server that breaks the protocol
+                    // sends instead arrives as its JSON text.
+                    var m = f.messages[i];
+                    self.dispatchEvent({ type: 'message', data: typeof m == 'string' ? m : JSON.stringify(m) });
+                }
+                if (J && J.unacked())
+                    self._schedulePing();
+                break;
         }
     };
-    /** Forgets the current transport attempt: its callbacks and timer. Returns the transport. */
-    SockJS.prototype._drop = function () {
-        var tr = this._tr;
-        this._n++;
-        clearTimeout(this._tt);
-        clearTimeout(this._ht);
-        this._tr = null;
-        this.transport = null;
+    /**
+     * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
+     * themselves; a stream or socket when the timer says, or when a quarter of
+     * the server's window waits for one).
+     */
+    SockJS.prototype._ackDue = function () {
+        var J = this._journal, R = this._resume;
+        return !!this._pingDue || J.unacked() >= R.windowMessages / 4;
+    };
+    /** Resumable: keeps heartbeats and acknowledgements going while open. */
+    SockJS.prototype._schedulePing = function () {
+        var self = this, R = self._resume, J = self._journal;
+        if (!R || !J || self.readyState != OPEN)
+            return;
+        clearTimeout(self._pingTimer);
+        var streaming = !!(self._transportFactory && self._transportFactory.streaming), ack = streaming && J.unacked(), wait = Math.max(0, Math.min(ack ? R.ackMs : 1 / 0, self._lastSend + R.heartbeatMs - Date.now()));
+        self._pingTimer = setTimeout(function () {
+            if (self.readyState != OPEN)
+                return;
+            if (ack || Date.now() - self._lastSend >= R.heartbeatMs)
+                self._pingDue = true;
+            if (self._transport && !self._droppedAt)
+                self._transport.wake();
+            self._schedulePing();
+        }, wait);
+    };
+    /** Forgets the current transport attempt: its callbacks and timers. Returns the transport. */
+    SockJS.prototype._dropTransport = function () {
+        var tr = this._transport;
+        this._attempt++;
+        clearTimeout(this._openTimer);
+        clearTimeout(this._silenceTimer);
+        this._transport = null;
         return tr;
     };
-    /** The transport closed by itself (or timed out): try the next one while connecting, else close. */
-    SockJS.prototype._tclose = function (code, reason) {
-        this._drop();
-        if (!userCode(code) && code !== 2000 && this.readyState == CONNECTING)
-            this._connect();
-        else
-            this._close(code, reason);
+    /** The transport ended by itself (or timed out). */
+    SockJS.prototype._transportClosed = function (code, reason) {
+        this._dropTransport();
+        if (this.readyState == CONNECTING && !userCode(code) && code !== 2000)
+            return this._connect();
+        if (this._journal && this._journal.token && this.readyState == OPEN && !userCode(code) && code !== 2011) {
+            return this._dropped(code, reason);
+        }
+        this._close(code, reason);
+    };
+    /** Resumable: the connection dropped while open: come back to the session. */
+    SockJS.prototype._dropped = function (code, reason) {
+        var self = this;
+        if (self._droppedAt) {
+            // this try failed: the next transport now, else another round later
+            return self._candidates.length ? self._connect() : self._comeBackLater();
+        }
+        self._droppedAt = Date.now();
+        self._resumeTries = 0;
+        self.transport = null;
+        clearTimeout(self._pingTimer);
+        self.dispatchEvent({ type: 'reconnecting', code: code, reason: reason });
+        if (self.readyState == OPEN)
+            self._comeBackLater();
+    };
+    /** Resumable: another try in a moment, the transport that dropped first; within the window. */
+    SockJS.prototype._comeBackLater = function () {
+        var self = this, R = self._resume, left = self._droppedAt + R.windowMs - Date.now(), wait = Math.min(RESUME_PAUSE_MAX, left, self._resumeTries ? RESUME_PAUSE * Math.pow(2, self._resumeTries - 1) : 0);
+        if (left <= 0)
+            return self._close(2011, 'Resume failed: window expired');
+        self._resumeTries++;
+        var all = self._allowed, i = Math.max(0, all.indexOf(self._transportFactory));
+        // the transport that worked first, then the others in their order
+        self._candidates = all.slice(i).concat(all.slice(0, i));
+        clearTimeout(self._reconnectTimer);
+        self._reconnectTimer = setTimeout(function () {
+            if (self.readyState == OPEN && self._droppedAt)
+                self._connect();
+        }, wait);
+    };
+    /** Resumable: the session took this request back. */
+    SockJS.prototype._resumed = function () {
+        this._droppedAt = 0;
+        this._live('resumed');
+        if (this._transport)
+            this._transport.wake();
+    };
+    /** The transport in use opened (`open`) or came back (`resumed`). */
+    SockJS.prototype._live = function (event) {
+        clearTimeout(this._openTimer);
+        this._set(OPEN, this._transportFactory && this._transportFactory.transportName);
+        this._emit(event);
+        this._schedulePing();
     };
     SockJS.prototype._close = function (code, reason, wasClean) {
-        var self = this, failed = !!self._ir, tr = self._drop(), r = self._o.reconnect, ro = r === true ? {} : r || false;
-        if (self._ir)
-            self._ir();
-        self._ir = null;
-        clearTimeout(self._rt);
+        var self = this, failed = !!self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect, ro = r === true ? {} : r || false;
+        if (self._cancelInfo)
+            self._cancelInfo();
+        self._cancelInfo = null;
+        clearTimeout(self._reconnectTimer);
+        clearTimeout(self._pingTimer);
+        self._droppedAt = 0;
         if (tr)
             tr.close();
         if (self.readyState == CLOSED)
             throw new Error('InvalidStateError: SockJS has already been closed');
-        self.readyState = CLOSING;
+        self._set(CLOSING, null);
         setTimeout(function () {
             var e = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
-            self.readyState = CLOSED;
+            self._set(CLOSED);
             if (failed)
-                self.dispatchEvent({ type: 'error' });
-            if (ro && !self._user && self._a < (ro.retries == null ? 1 / 0 : ro.retries) &&
+                self._emit('error');
+            if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
                 (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code))) {
                 e.willReconnect = true;
-                self.readyState = CONNECTING;
-                self._rt = setTimeout(function () { self._start(); }, Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._a++)) *
+                self._set(CONNECTING);
+                self._reconnectTimer = setTimeout(function () { self._start(); }, Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._reconnects++)) *
                     (1 - (ro.jitter == null ? 0.5 : ro.jitter) * Math.random()));
             }
             self.dispatchEvent(e);
-            if (self.readyState == CLOSED)
-                self.onmessage = self.onclose = self.onerror = null;
+            if (self.readyState == CLOSED) {
+                self.onmessage = self.onclose = self.onerror = self.onreconnecting = self.onresumed = null;
+            }
         }, 0);
     };
     SockJS.CONNECTING = 0;

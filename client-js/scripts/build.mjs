@@ -1,5 +1,6 @@
 // Builds dist/ from src/:
 //   dist/sockjs.min.js  UMD, ES5 syntax, minified: <script> tags (global `SockJS`), require(), AMD
+//   dist/sockjs-iframe.min.js  the iframe page's client: SockJS.bootstrap_iframe, UMD, ES5
 //   dist/index.mjs      ES module (ES5 syntax but for import/export), for bundlers
 //   dist/index.d.ts     its types
 // Deterministic: the same sources and node_modules give the same bytes (a
@@ -18,15 +19,20 @@ import ts from 'typescript';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Files `build` writes into its output directory. */
-export const OUTPUTS = ['index.d.ts', 'index.mjs', 'sockjs.min.js'];
+export const OUTPUTS = ['index.d.ts', 'index.mjs', 'sockjs.min.js', 'sockjs-iframe.min.js'];
 
 /** Terser settings for the UMD bundle. Exported for the size test's report. */
 export const TERSER = {
   ecma: 5,
   compress: { passes: 3, pure_getters: true },
   mangle: {
-    // Private members are named _x in src/ and never reached from outside.
-    properties: { regex: /^_/, keep_quoted: 'strict' }
+    // Private members are named _x in src/ and never reached from outside;
+    // so are these internal names (never DOM or JSON property names: JSON
+    // fields are read quoted, d['token'], which keep_quoted leaves alone).
+    properties: {
+      regex: /^_|^(receiveUrl|sendUrl|resumable|httpBatch|socketBatch|acceptedUpTo|nextSeq|unacked|receiveQuery|sendQuery|roundTrips|needBody|streaming|quoted|windowMs|heartbeatMs|ackMs|windowMessages|wake|transportName|messages|accepted|received|acked|token|resumed|seq|control|batch|sent|frame|closed|uncertain|enabled)$/,
+      keep_quoted: 'strict'
+    }
   },
   format: { ascii_only: true, comments: /^!/ }
 };
@@ -76,6 +82,12 @@ export async function build(outDir = join(ROOT, 'dist')) {
 
     const min = await minify(umd, { ...TERSER, format: { ...TERSER.format, preamble: banner } });
 
+    // The iframe page's client (SockJS.bootstrap_iframe), a bundle of its own.
+    const iframe = await rollup({ input: join(tsOut, 'iframe-entry.js'), onwarn: (w) => { throw new Error(String(w.message)); } });
+    const iframeUmd = (await iframe.generate({ format: 'umd', name: 'SockJS', exports: 'default' })).output[0].code;
+    await iframe.close();
+    const iframeMin = await minify(iframeUmd, { ...TERSER, format: { ...TERSER.format, preamble: banner } });
+
     const types = await rollup({ input: join(tsOut, 'index.d.ts'), plugins: [dts()], onwarn: (w) => { throw new Error(String(w.message)); } });
     const dtsCode = (await types.generate({ format: 'es', banner })).output[0].code;
     await types.close();
@@ -83,6 +95,7 @@ export async function build(outDir = join(ROOT, 'dist')) {
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'index.mjs'), esm);
     writeFileSync(join(outDir, 'sockjs.min.js'), min.code + '\n');
+    writeFileSync(join(outDir, 'sockjs-iframe.min.js'), iframeMin.code + '\n');
     writeFileSync(join(outDir, 'index.d.ts'), dtsCode);
     return outDir;
   } finally {

@@ -1,14 +1,17 @@
 /**
  * The WebSocket-shaped facade: validation as sockjs-client does it, the
  * connection life cycle (info, transports in turn, open, close), events, and
- * the extras that are off by default (reconnection, query parameters).
+ * what sockjs-client does not have: the resume extension (a dropped
+ * connection comes back with nothing lost, docs/resume.md), client
+ * heartbeats, reconnection after a session is lost for good, query parameters.
  */
-import { parseFrame, pickTransports, quote, rto, transportTimeout, userCode } from './protocol.js';
-import type { Info } from './protocol.js';
-import { bootstrapIframe } from './iframe.js';
+import { journal } from './journal.js';
+import type { Batch, Journal } from './journal.js';
+import { parseFrame, pickTransports, quote, resumeInfo, rto, transportTimeout, userCode } from './protocol.js';
+import type { Frame, Info, ResumeInfo } from './protocol.js';
 import { ajaxInfo, xhrUsable } from './transports/ajax.js';
 import { TRANSPORTS } from './transports/index.js';
-import type { Transport, TransportFactory } from './transports/types.js';
+import type { Link, Transport, TransportFactory } from './transports/types.js';
 import { addPath, addQuery, g, origin, randomString, URL_RE } from './util.js';
 
 /** Query parameters: values are URI-encoded, `null`/`undefined` ones left out. */
@@ -16,7 +19,7 @@ export interface QueryParams {
   [name: string]: string | number | boolean | null | undefined;
 }
 
-/** Automatic reconnection. Delays grow `minDelay * factor^n` up to `maxDelay`, each shortened by up to `jitter` of itself at random. */
+/** Reconnection after a session is lost for good. Delays grow `minDelay * factor^n` up to `maxDelay`, each shortened by up to `jitter` of itself at random. */
 export interface ReconnectOptions {
   /** First delay in ms (default 1000). */
   minDelay?: number;
@@ -55,14 +58,27 @@ export interface SockJSOptions {
    * hand out a fresh token.
    */
   query?: QueryParams | (() => QueryParams);
-  /** Not in sockjs-client. Reconnect after the connection is lost (default: off). `true` for the default settings. */
+  /**
+   * Not in sockjs-client. Use the resume extension when the server offers it
+   * (default `true`): a dropped connection, lost poll answer or failed send is
+   * invisible to the page but for `reconnecting` and `resumed` events; nothing
+   * is lost, duplicated or reordered. When it cannot be resumed, `close` says
+   * why (code 2011).
+   */
+  resume?: boolean;
+  /**
+   * Not in sockjs-client. After a session is lost for good (the server does
+   * not offer resume, or a resume failed), open a new session on the same
+   * object instead of staying closed (default: off). Libraries that treat
+   * `close` as final and reconnect themselves (@stomp/stompjs) must leave it off.
+   */
   reconnect?: boolean | ReconnectOptions;
   /**
    * Not in sockjs-client. While open, if no frame (not even a heartbeat) comes
    * for this many ms, the connection is taken for dead: closed with 1006
-   * "Heartbeat timeout" (and reconnected, with `reconnect`). Set it well above
-   * the server's heartbeat interval (25 s by default for SockJS servers).
-   * Default: off.
+   * "Heartbeat timeout" (or, resumable, resumed). Set it well above the
+   * server's heartbeat interval (25 s by default for SockJS servers).
+   * Default: off, or 35 s for a resumable session.
    */
   heartbeatTimeout?: number;
 }
@@ -73,7 +89,7 @@ export interface SockJSEvent {
 }
 
 export interface SockJSMessageEvent extends SockJSEvent {
-  data: any;
+  data: string;
 }
 
 export interface SockJSCloseEvent extends SockJSEvent {
@@ -84,17 +100,29 @@ export interface SockJSCloseEvent extends SockJSEvent {
   willReconnect: boolean;
 }
 
+/** Not in sockjs-client: the connection dropped; the session is being resumed (`readyState` stays OPEN). */
+export interface SockJSReconnectingEvent extends SockJSEvent {
+  code: number;
+  reason: string;
+}
+
 export interface SockJSEventMap {
   open: SockJSEvent;
   message: SockJSMessageEvent;
   close: SockJSCloseEvent;
   error: SockJSEvent;
   heartbeat: SockJSEvent;
+  reconnecting: SockJSReconnectingEvent;
+  resumed: SockJSEvent;
 }
 
 type Listener = (this: SockJS, ev: any) => any;
 
-var CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
+var CONNECTING = 0 as const, OPEN = 1 as const, CLOSING = 2 as const, CLOSED = 3 as const;
+/** Resumable: default silence before a connection is taken for dead. */
+var RESUME_HEARTBEAT_TIMEOUT = 35000;
+/** Resumable: first pause before coming back, doubling up to the largest. */
+var RESUME_PAUSE = 100, RESUME_PAUSE_MAX = 5000;
 
 function bodyReady(): boolean {
   var d = g.document;
@@ -107,52 +135,65 @@ export default class SockJS {
   static readonly CLOSING = 2;
   static readonly CLOSED = 3;
 
-  /**
-   * Runs the iframe side of sockjs-client's iframe transports; the server's
-   * `iframe.html` page calls it. With it, this client can be the
-   * `sockjs_url` the server's iframe page loads.
-   */
-  static bootstrap_iframe(): void {
-    bootstrapIframe();
-  }
   declare readonly CONNECTING: 0;
   declare readonly OPEN: 1;
   declare readonly CLOSING: 2;
   declare readonly CLOSED: 3;
 
   /** CONNECTING, OPEN, CLOSING or CLOSED. */
-  readyState: number = CONNECTING;
+  readonly readyState: 0 | 1 | 2 | 3 = CONNECTING;
   /** The URL, resolved and without trailing slashes. */
-  url: string;
+  readonly url: string = '';
   /** The name of the transport in use while OPEN, else null. */
-  transport: string | null = null;
-  protocol = '';
-  extensions = '';
+  readonly transport: string | null = null;
+  readonly protocol: string = '';
+  readonly extensions: string = '';
   onopen: ((this: SockJS, ev: SockJSEvent) => any) | null = null;
   onmessage: ((this: SockJS, ev: SockJSMessageEvent) => any) | null = null;
   onclose: ((this: SockJS, ev: SockJSCloseEvent) => any) | null = null;
   onerror: ((this: SockJS, ev: SockJSEvent) => any) | null = null;
+  onheartbeat: ((this: SockJS, ev: SockJSEvent) => any) | null = null;
+  onreconnecting: ((this: SockJS, ev: SockJSReconnectingEvent) => any) | null = null;
+  onresumed: ((this: SockJS, ev: SockJSEvent) => any) | null = null;
 
-  private _o: SockJSOptions;
-  private _l: { [type: string]: Listener[] } = {};
-  private _id: () => string;
-  private _srv: string;
-  private _same: boolean;
-  /** Current attempt; a callback from an older one is ignored. */
-  private _n = 0;
-  private _tr: Transport | null = null;
-  private _tn: string | null = null;
-  private _ts: TransportFactory[] = [];
-  private _ir: (() => void) | null = null;
-  private _tt: any;
-  private _ht: any;
-  private _rt: any;
-  private _rto = 0;
+  private _options: SockJSOptions;
+  private _listeners: { [type: string]: Listener[] } = {};
+  private _newSessionId: () => string;
+  private _server: string;
+  private _sameOrigin: boolean;
+  /** Where sessions live (the info's `base_url`, else `url`). */
   private _base: string;
-  /** Reconnection attempts since the last open. */
-  private _a = 0;
+  /** Bumped for every transport attempt: callbacks of an older one are ignored. */
+  private _attempt = 0;
+  private _transport?: Transport | null;
+  private _transportFactory?: TransportFactory;
+  /** The transports still to try in this round. */
+  private _candidates!: TransportFactory[];
+  /** All transports the negotiation allowed, in order. */
+  private _allowed!: TransportFactory[];
+  private _cancelInfo?: (() => void) | null;
+  private _openTimer: any;
+  private _silenceTimer: any;
+  private _reconnectTimer: any;
+  private _pingTimer: any;
+  private _rto = 0;
+  /** Reconnections (after a session was lost) since the last open. */
+  private _reconnects = 0;
   /** close() was called. */
-  private _user = false;
+  private _closedByUser?: boolean;
+  /** Plain SockJS: messages waiting for the transport to take them. */
+  private _queue!: string[];
+  /** The resume extension's state, when the session uses it. */
+  private _journal?: Journal | null;
+  private _resume?: ResumeInfo | null;
+  /** Resumable: the connection dropped and is coming back; since when. */
+  private _droppedAt?: number;
+  private _resumeTries = 0;
+  /** Resumable: a heartbeat (an empty send, or a WebSocket ack) is due. */
+  private _pingDue?: boolean;
+  private _lastSend = 0;
+  /** The current session URL (`<base>/<server>/<id>`). */
+  private _session?: string;
 
   /**
    * @param url `http(s)://host/prefix`, or relative to the page.
@@ -162,15 +203,15 @@ export default class SockJS {
     if (arguments.length < 1) {
       throw new TypeError("Failed to construct 'SockJS: 1 argument required, but only 0 present");
     }
-    var o = this._o = options || {}, sid = o.sessionId || 8, loc = g.location || {}, href = loc.href || '', u = url;
+    var o = this._options = options || {}, sid = o.sessionId || 8, loc = g.location || {}, href = loc.href || '', u = url;
     if (typeof sid == 'number') {
-      this._id = function () { return randomString(sid as number); };
+      this._newSessionId = function () { return randomString(sid as number); };
     } else if (typeof sid == 'function') {
-      this._id = sid;
+      this._newSessionId = sid;
     } else {
       throw new TypeError('If sessionId is used in the options, it needs to be a number or a function.');
     }
-    this._srv = o.server || ('00' + Math.floor(Math.random() * 1000)).slice(-3);
+    this._server = o.server || ('00' + Math.floor(Math.random() * 1000)).slice(-3);
 
     // resolve a relative URL against the page
     if (href && !/^[a-z][a-z\d+.-]*:/i.test(u)) {
@@ -194,18 +235,24 @@ export default class SockJS {
       if (ps[i] === ps[i + 1]) throw new SyntaxError("The protocols entry '" + ps[i] + "' is duplicated.");
     }
 
-    this._base = this.url = scheme + '//' + host + m[3].replace(/\/+$/, '') + m[4];
-    this._same = !!loc.host && origin(scheme, host) == origin(loc.protocol, loc.host);
+    this._base = (this as any).url = scheme + '//' + host + m[3].replace(/\/+$/, '') + m[4];
+    this._sameOrigin = !!loc.host && origin(scheme, host) == origin(loc.protocol, loc.host);
+    var self = this;
+    // The page goes away: the session ends now, not after a resume window.
+    if (g.addEventListener) g.addEventListener('pagehide', function () { if (self.readyState < CLOSING) self.close(); });
     this._start();
   }
 
   /** Sends a message (anything not a string is converted to one). Throws while CONNECTING, ignored once closing. */
-  send(data: any): void {
-    if (typeof data != 'string') data = '' + data;
+  send(data: unknown): void {
+    var s = typeof data == 'string' ? data : '' + data;
     if (this.readyState == CONNECTING) {
       throw new Error('InvalidStateError: The connection has not been established yet');
     }
-    if (this.readyState == OPEN && this._tr) this._tr.send(quote(data));
+    if (this.readyState != OPEN) return;
+    if (this._journal) this._journal.push(quote(s));
+    else this._queue.push(quote(s));
+    if (this._transport && !this._droppedAt) this._transport.wake();
   }
 
   /** Closes; `code` must be 1000 or 3000-4999, `reason` at most 123 characters. */
@@ -213,21 +260,31 @@ export default class SockJS {
     if (code && !userCode(code)) throw new Error('InvalidAccessError: Invalid code');
     if (reason && reason.length > 123) throw new SyntaxError('reason argument has an invalid length');
     // also while CLOSING: a reconnection that close event would start is off
-    this._user = true;
+    this._closedByUser = true;
+    var J = this._journal, T = this._transportFactory;
+    if (this.readyState == OPEN && J && T && T.transportName != 'websocket') {
+      // Resumable over HTTP: tell the server it is for good (a socket's close frame says so itself).
+      // A beacon, as it outlives the page (without one, the session waits out its window).
+      try {
+        g.navigator.sendBeacon(this._withQuery(addQuery(addPath(this._session as string, '/xhr_send'), J.sendQuery(J.nextSeq) + '&close=1')), '[]');
+      } catch (e) {
+        // no beacons
+      }
+    }
     if (this.readyState < CLOSING) this._close(code || 1000, reason || 'Normal closure', true);
   }
 
   addEventListener<K extends keyof SockJSEventMap>(type: K, listener: (this: SockJS, ev: SockJSEventMap[K]) => any): void;
   addEventListener(type: string, listener: (this: SockJS, ev: SockJSEvent) => any): void;
   addEventListener(type: string, listener: Listener): void {
-    var ls = this._l[type] || (this._l[type] = []);
+    var ls = this._listeners[type] || (this._listeners[type] = []);
     if (ls.indexOf(listener) < 0) ls.push(listener);
   }
 
   removeEventListener<K extends keyof SockJSEventMap>(type: K, listener: (this: SockJS, ev: SockJSEventMap[K]) => any): void;
   removeEventListener(type: string, listener: (this: SockJS, ev: SockJSEvent) => any): void;
   removeEventListener(type: string, listener: Listener): void {
-    var ls = this._l[type], i = ls ? ls.indexOf(listener) : -1;
+    var ls = this._listeners[type], i = ls ? ls.indexOf(listener) : -1;
     if (i >= 0) ls.splice(i, 1);
   }
 
@@ -236,7 +293,7 @@ export default class SockJS {
    * stop the others or the connection; its error is rethrown asynchronously.
    */
   dispatchEvent(event: SockJSEvent): boolean {
-    var self = this, h = (self as any)['on' + event.type], ls = (self._l[event.type] || []).slice();
+    var self = this, h = (self as any)['on' + event.type], ls = (self._listeners[event.type] || []).slice();
     if (h) ls.unshift(h);
     event.target = self;
     for (var i = 0; i < ls.length; i++) {
@@ -249,9 +306,18 @@ export default class SockJS {
     return true;
   }
 
+  private _emit(type: string): void {
+    this.dispatchEvent({ type: type });
+  }
+
+  private _set(state: 0 | 1 | 2 | 3, transport?: string | null): void {
+    (this as any).readyState = state;
+    if (transport !== undefined) (this as any).transport = transport;
+  }
+
   /** Appends the user's query parameters to a request URL. */
-  private _q(url: string): string {
-    var q = this._o.query, s: string[] = [];
+  private _withQuery(url: string): string {
+    var q = this._options.query, s: string[] = [];
     if (typeof q == 'function') q = q();
     for (var k in q) {
       if (Object.prototype.hasOwnProperty.call(q, k) && q[k] != null) {
@@ -263,132 +329,275 @@ export default class SockJS {
 
   /** Asks /info, then goes through the transports. */
   private _start(): void {
-    var self = this, xhr = xhrUsable(self._same), t: any;
+    var self = this, xhr = xhrUsable(self._sameOrigin), t: any;
     function done(info?: Info, rtt?: number) {
-      self._ir = null;
+      self._cancelInfo = null;
       if (!info) return self._close(1002, 'Cannot connect to server');
       self._rto = rtt == null ? 0 : rto(rtt);
       self._base = typeof info.base_url == 'string' ? info.base_url : self.url;
       info.xhr = xhr;
-      self._ts = pickTransports(TRANSPORTS, self._o.transports, info);
+      self._resume = self._options.resume === false ? null : resumeInfo(info);
+      self._journal = self._resume ? journal() : null;
+      self._queue = [];
+      self._allowed = pickTransports(TRANSPORTS, self._options.transports, info);
+      self._candidates = self._allowed.slice();
       self._connect();
     }
     if (xhr) {
-      self._ir = ajaxInfo(self._q(addPath(self.url, '/info')), done);
+      self._cancelInfo = ajaxInfo(self._withQuery(addPath(self.url, '/info')), done);
     } else {
       // No XHR can reach the server (a cross-origin page in a browser without
       // CORS XHR): go on with default timeouts and the transports that need
       // no XHR (jsonp-polling).
       t = setTimeout(function () { done({}); }, 0);
-      self._ir = function () { clearTimeout(t); };
+      self._cancelInfo = function () { clearTimeout(t); };
     }
   }
 
-  /** Tries the next transport, or gives up with 2000. */
+  /** Tries the next transport, or gives up (2000, or for a resume: another round). */
   private _connect(): void {
-    var self = this, T = self._ts.shift();
-    if (!T) return self._close(2000, 'All transports failed', false);
-    var n = ++self._n;
+    var self = this, T = self._candidates.shift();
+    if (!T) {
+      if (self._droppedAt) return self._comeBackLater();
+      return self._close(2000, 'All transports failed', false);
+    }
+    var n = ++self._attempt;
     if (T.needBody && !bodyReady()) {
-      self._ts.unshift(T);
+      self._candidates.unshift(T);
       g.addEventListener('load', function () {
-        if (n == self._n) self._connect();
+        if (n == self._attempt) self._connect();
       });
       return;
     }
-    self._tt = setTimeout(function () {
-      if (n == self._n && self.readyState == CONNECTING) {
-        if (self._tr) self._tr.close();
-        self._tclose(2007, 'Transport timed out');
+    self._openTimer = setTimeout(function () {
+      if (n == self._attempt && (self.readyState == CONNECTING || self._droppedAt)) {
+        if (self._transport) self._transport.close();
+        self._transportClosed(2007, 'Transport timed out');
       }
-    }, transportTimeout(self._rto, T.roundTrips, self._o.timeout || 0));
-    var base = addPath(self._base, '/' + self._srv + '/' + self._id()), tr = T.open(function (suffix) {
-      return self._q(addPath(base, suffix));
-    }, function (frame) {
-      if (n == self._n) self._frame(frame);
-    }, function (code, reason) {
-      if (n == self._n) self._tclose(code, reason);
-    });
-    if (n == self._n) {
-      self._tr = tr;
-      self._tn = T.transportName;
+    }, transportTimeout(self._rto, T.roundTrips, self._options.timeout || 0));
+    var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()), J = self._journal;
+    var link: Link = {
+      resumable: !!J,
+      receiveUrl: function (suffix) {
+        var url = addPath(session, suffix);
+        return self._withQuery(J ? addQuery(url, J.receiveQuery()) : url);
+      },
+      sendUrl: function (suffix, b: Batch) {
+        var url = addPath(session, suffix);
+        return self._withQuery(J ? addQuery(url, J.sendQuery(b.seq)) : url);
+      },
+      frame: function (f) {
+        if (n == self._attempt) self._frame(f);
+      },
+      closed: function (code, reason) {
+        if (n == self._attempt) self._transportClosed(code, reason);
+      },
+      batch: function (socket) {
+        if (n != self._attempt || self.readyState != OPEN || self._droppedAt) return null;
+        self._lastSend = Date.now();
+        if (!J) {
+          var q = self._queue;
+          self._queue = [];
+          return q.length ? { seq: 0, quoted: q } : null;
+        }
+        var b = socket ? J.socketBatch() : J.httpBatch();
+        if (!b && !socket && self._ackDue()) {
+          // an empty send: an acknowledgement, and a heartbeat
+          b = { seq: J.nextSeq, quoted: [] };
+        }
+        if (b) self._pingDue = false;
+        return b;
+      },
+      sent: function (b, certain) {
+        if (J && certain && b.quoted.length) J.acceptedUpTo(b.seq + b.quoted.length - 1);
+      },
+      control: function () {
+        if (!J || n != self._attempt || !self._ackDue()) return null;
+        self._pingDue = false;
+        self._lastSend = Date.now();
+        J.acked = J.received;
+        return '{"ack":' + J.received + '}';
+      }
+    };
+    var tr = T.open(link);
+    if (n == self._attempt) {
+      self._transport = tr;
+      self._transportFactory = T;
     }
   }
 
-  private _frame(frame: string): void {
-    var self = this, f = parseFrame(frame), d: any, n = self._n, ms = self._o.heartbeatTimeout;
-    if (ms && (self.readyState == OPEN || f && f[0] == 'o')) {
-      clearTimeout(self._ht);
-      self._ht = setTimeout(function () {
-        if (n == self._n) self._close(1006, 'Heartbeat timeout');
+  private _frame(raw: string): void {
+    var self = this, f: Frame | null = parseFrame(raw), n = self._attempt, J = self._journal,
+      ms = self._options.heartbeatTimeout || (J ? RESUME_HEARTBEAT_TIMEOUT : 0);
+    if (ms && (self.readyState == OPEN || f && f.type == 'open')) {
+      clearTimeout(self._silenceTimer);
+      self._silenceTimer = setTimeout(function () {
+        if (n != self._attempt) return;
+        if (self._transport) self._transport.close();
+        self._transportClosed(1006, 'Heartbeat timeout');
       }, ms);
     }
     if (!f) return;
-    d = f[1];
-    if (f[0] == 'o') {
-      if (this.readyState == CONNECTING) {
-        clearTimeout(this._tt);
-        this.readyState = OPEN;
-        this.transport = this._tn;
-        this._a = 0;
-        this.dispatchEvent({ type: 'open' });
-      } else {
-        // the server was restarted and lost our session
-        this._close(1006, 'Server lost session');
-      }
-    } else if (f[0] == 'h') {
-      this.dispatchEvent({ type: 'heartbeat' });
-    } else if (f[0] == 'c') {
-      this._close(d[0], d[1], true);
-    } else {
-      if (f[0] == 'm') d = [d];
-      for (var i = 0; i < d.length && this.readyState == OPEN; i++) {
-        this.dispatchEvent({ type: 'message', data: d[i] } as SockJSMessageEvent);
-      }
+    if (J && f.type == 'control') {
+      if (f.token) J.token = f.token;
+      if (f.resumed) J.resumed(f.accepted || 0);
+    }
+    // Coming back: the session took this request (its first frame says how
+    // much it accepted; should that answer have been lost, any frame still
+    // says the session is there).
+    if (self._droppedAt && f.type != 'close') self._resumed();
+    switch (f.type) {
+      case 'open':
+        if (self.readyState == CONNECTING) {
+          if (J) J.opened = true;
+          self._reconnects = 0;
+          self._lastSend = Date.now();
+          self._live('open');
+        } else {
+          // the server was restarted and lost our session
+          self._close(1006, 'Server lost session');
+        }
+        break;
+      case 'heartbeat':
+        self._emit('heartbeat');
+        break;
+      case 'close':
+        self._close(f.code, f.reason, true);
+        break;
+      case 'messages':
+        if (J) {
+          if (f.accepted != null) J.acceptedUpTo(f.accepted);
+          J.received += f.messages.length;
+        }
+        for (var i = 0; i < f.messages.length && self.readyState == OPEN; i++) {
+          // Messages are strings; what a server that breaks the protocol
+          // sends instead arrives as its JSON text.
+          var m = f.messages[i];
+          self.dispatchEvent({ type: 'message', data: typeof m == 'string' ? m : JSON.stringify(m) } as SockJSMessageEvent);
+        }
+        if (J && J.unacked()) self._schedulePing();
+        break;
     }
   }
 
-  /** Forgets the current transport attempt: its callbacks and timer. Returns the transport. */
-  private _drop(): Transport | null {
-    var tr = this._tr;
-    this._n++;
-    clearTimeout(this._tt);
-    clearTimeout(this._ht);
-    this._tr = null;
-    this.transport = null;
+  /**
+   * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
+   * themselves; a stream or socket when the timer says, or when a quarter of
+   * the server's window waits for one).
+   */
+  private _ackDue(): boolean {
+    var J = this._journal as Journal, R = this._resume as ResumeInfo;
+    return !!this._pingDue || J.unacked() >= R.windowMessages / 4;
+  }
+
+  /** Resumable: keeps heartbeats and acknowledgements going while open. */
+  private _schedulePing(): void {
+    var self = this, R = self._resume, J = self._journal;
+    if (!R || !J || self.readyState != OPEN) return;
+    clearTimeout(self._pingTimer);
+    var streaming = !!(self._transportFactory && self._transportFactory.streaming),
+      ack = streaming && J.unacked(),
+      wait = Math.max(0, Math.min(ack ? R.ackMs : 1 / 0, self._lastSend + R.heartbeatMs - Date.now()));
+    self._pingTimer = setTimeout(function () {
+      if (self.readyState != OPEN) return;
+      if (ack || Date.now() - self._lastSend >= R!.heartbeatMs) self._pingDue = true;
+      if (self._transport && !self._droppedAt) self._transport.wake();
+      self._schedulePing();
+    }, wait);
+  }
+
+  /** Forgets the current transport attempt: its callbacks and timers. Returns the transport. */
+  private _dropTransport(): Transport | null | undefined {
+    var tr = this._transport;
+    this._attempt++;
+    clearTimeout(this._openTimer);
+    clearTimeout(this._silenceTimer);
+    this._transport = null;
     return tr;
   }
 
-  /** The transport closed by itself (or timed out): try the next one while connecting, else close. */
-  private _tclose(code: number, reason: string): void {
-    this._drop();
-    if (!userCode(code) && code !== 2000 && this.readyState == CONNECTING) this._connect();
-    else this._close(code, reason);
+  /** The transport ended by itself (or timed out). */
+  private _transportClosed(code: number, reason: string): void {
+    this._dropTransport();
+    if (this.readyState == CONNECTING && !userCode(code) && code !== 2000) return this._connect();
+    if (this._journal && this._journal.token && this.readyState == OPEN && !userCode(code) && code !== 2011) {
+      return this._dropped(code, reason);
+    }
+    this._close(code, reason);
+  }
+
+  /** Resumable: the connection dropped while open: come back to the session. */
+  private _dropped(code: number, reason: string): void {
+    var self = this;
+    if (self._droppedAt) {
+      // this try failed: the next transport now, else another round later
+      return self._candidates.length ? self._connect() : self._comeBackLater();
+    }
+    self._droppedAt = Date.now();
+    self._resumeTries = 0;
+    (self as any).transport = null;
+    clearTimeout(self._pingTimer);
+    self.dispatchEvent({ type: 'reconnecting', code: code, reason: reason } as SockJSReconnectingEvent);
+    if (self.readyState == OPEN) self._comeBackLater();
+  }
+
+  /** Resumable: another try in a moment, the transport that dropped first; within the window. */
+  private _comeBackLater(): void {
+    var self = this, R = self._resume as ResumeInfo, left = (self._droppedAt as number) + R.windowMs - Date.now(),
+      wait = Math.min(RESUME_PAUSE_MAX, left, self._resumeTries ? RESUME_PAUSE * Math.pow(2, self._resumeTries - 1) : 0);
+    if (left <= 0) return self._close(2011, 'Resume failed: window expired');
+    self._resumeTries++;
+    var all = self._allowed, i = Math.max(0, all.indexOf(self._transportFactory as TransportFactory));
+    // the transport that worked first, then the others in their order
+    self._candidates = all.slice(i).concat(all.slice(0, i));
+    clearTimeout(self._reconnectTimer);
+    self._reconnectTimer = setTimeout(function () {
+      if (self.readyState == OPEN && self._droppedAt) self._connect();
+    }, wait);
+  }
+
+  /** Resumable: the session took this request back. */
+  private _resumed(): void {
+    this._droppedAt = 0;
+    this._live('resumed');
+    if (this._transport) this._transport.wake();
+  }
+
+  /** The transport in use opened (`open`) or came back (`resumed`). */
+  private _live(event: string): void {
+    clearTimeout(this._openTimer);
+    this._set(OPEN, this._transportFactory && this._transportFactory.transportName);
+    this._emit(event);
+    this._schedulePing();
   }
 
   private _close(code: number, reason: string, wasClean?: boolean): void {
-    var self = this, failed = !!self._ir, tr = self._drop(), r = self._o.reconnect,
+    var self = this, failed = !!self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect,
       ro: ReconnectOptions | false = r === true ? {} : r || false;
-    if (self._ir) self._ir();
-    self._ir = null;
-    clearTimeout(self._rt);
+    if (self._cancelInfo) self._cancelInfo();
+    self._cancelInfo = null;
+    clearTimeout(self._reconnectTimer);
+    clearTimeout(self._pingTimer);
+    self._droppedAt = 0;
     if (tr) tr.close();
     if (self.readyState == CLOSED) throw new Error('InvalidStateError: SockJS has already been closed');
-    self.readyState = CLOSING;
+    self._set(CLOSING, null);
     setTimeout(function () {
       var e: SockJSCloseEvent = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
-      self.readyState = CLOSED;
-      if (failed) self.dispatchEvent({ type: 'error' });
-      if (ro && !self._user && self._a < (ro.retries == null ? 1 / 0 : ro.retries) &&
+      self._set(CLOSED);
+      if (failed) self._emit('error');
+      if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
           (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code))) {
         e.willReconnect = true;
-        self.readyState = CONNECTING;
-        self._rt = setTimeout(function () { self._start(); },
-          Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._a++)) *
+        self._set(CONNECTING);
+        self._reconnectTimer = setTimeout(function () { self._start(); },
+          Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._reconnects++)) *
           (1 - (ro.jitter == null ? 0.5 : ro.jitter) * Math.random()));
       }
       self.dispatchEvent(e);
-      if (self.readyState == CLOSED) self.onmessage = self.onclose = self.onerror = null;
+      if (self.readyState == CLOSED) {
+        self.onmessage = self.onclose = self.onerror = self.onreconnecting = self.onresumed = null;
+      }
     }, 0);
   }
 }

@@ -21,7 +21,7 @@ import { eventSource } from './transports/eventsource.js';
 import { htmlfile } from './transports/htmlfile.js';
 import type { Transport, TransportFactory } from './transports/types.js';
 import { xhrPolling } from './transports/xhr-polling.js';
-import { addPath, g, urlOrigin } from './util.js';
+import { addPath, g, noop, urlOrigin } from './util.js';
 
 /** The transports a parent can ask for, by sockjs-client's names for them. */
 var INSIDE: TransportFactory[] = [eventSource, htmlfile, xhrPolling];
@@ -36,7 +36,7 @@ interface Envelope {
 
 export function bootstrapIframe(): void {
   var windowId = (g.location.hash || '').slice(1), parentOrigin: string | null = null,
-    active: Transport | null = null, here = urlOrigin(g.location.href);
+    active: Transport | null = null, here = urlOrigin(g.location.href), queue: string[] = [];
 
   function post(type: string, data?: string) {
     var message = JSON.stringify({ windowId: windowId, type: type, data: data || '' });
@@ -68,12 +68,25 @@ export function bootstrapIframe(): void {
     for (var i = 0; i < INSIDE.length; i++) {
       var T = INSIDE[i];
       if (T.transportName == name) {
-        var mine = T.open(function (suffix) {
-          return addPath(transUrl, suffix);
-        }, function (frame) {
-          if (active === mine) post('t', frame);
-        }, function (code, reason) {
-          if (active === mine) closed(code, reason);
+        queue = [];
+        var url = function (suffix: string) { return addPath(transUrl, suffix); };
+        var mine = T.open({
+          resumable: false,
+          receiveUrl: url,
+          sendUrl: url,
+          frame: function (frame) {
+            if (active === mine) post('t', frame);
+          },
+          closed: function (code, reason) {
+            if (active === mine) closed(code, reason);
+          },
+          batch: function () {
+            var q = queue;
+            queue = [];
+            return q.length ? { seq: 0, quoted: q } : null;
+          },
+          sent: noop,
+          control: function () { return null; }
         });
         active = mine;
         return;
@@ -100,7 +113,9 @@ export function bootstrapIframe(): void {
         // not JSON: ignored, as sockjs-client does
       }
     } else if (m.type == 'm') {
-      if (active) active.send(m.data);
+      // a message the parent quoted
+      queue.push(m.data);
+      if (active) active.wake();
     } else if (m.type == 'c') {
       if (active) active.close();
       active = null;

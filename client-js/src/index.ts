@@ -19,5 +19,6 @@ export type {
   SockJSEvent,
   SockJSEventMap,
   SockJSMessageEvent,
-  SockJSOptions
+  SockJSOptions,
+  SockJSReconnectingEvent
 } from './client.js';

@@ -1,7 +1,8 @@
 /**
- * The SockJS protocol as a client sees it: frames, message quoting, the
- * `/info` request, and the negotiation that turns its answer and the measured
- * round trip into the list of transports to try and how long to give each.
+ * The SockJS protocol as a client sees it, as pure functions (no I/O, no
+ * timers): frames, message quoting, the negotiation that turns `/info` and the
+ * measured round trip into the transports to try and how long to give each,
+ * and the resume extension's settings (docs/resume.md).
  * @internal
  */
 import type { TransportFactory } from './transports/types.js';
@@ -13,9 +14,28 @@ export interface Info {
   origins?: string[];
   entropy?: number;
   base_url?: string;
+  resume?: unknown;
   /** Client side: XMLHttpRequest can reach the server (same origin, or CORS support). */
   xhr?: boolean;
   [key: string]: unknown;
+}
+
+/** A frame from the server. */
+export type Frame =
+  | { type: 'open' }
+  | { type: 'heartbeat' }
+  /** `a[...]`, `m"..."`, and the resume extension's `q[N,...]` (`accepted` = N). */
+  | { type: 'messages'; messages: string[]; accepted?: number }
+  /** The resume extension's `x{...}`. */
+  | { type: 'control'; token?: string; resumed?: boolean; accepted?: number }
+  | { type: 'close'; code: number; reason: string };
+
+/** What a server offers of the resume extension. */
+export interface ResumeInfo {
+  windowMs: number;
+  heartbeatMs: number;
+  ackMs: number;
+  windowMessages: number;
 }
 
 /** Codes an application may pass to `close()`: 1000 and 3000-4999. */
@@ -47,20 +67,42 @@ export function quote(s: string): string {
   });
 }
 
-/**
- * Parses one frame: `o` open, `h` heartbeat, `a[...]` messages, `m"..."`
- * (old single message), `c[code,"reason"]` close. Returns the type and
- * payload, or null for a frame to ignore (bad JSON, wrong shape, unknown type).
- */
-export function parseFrame(frame: string): [string, any?] | null {
+/** Parses one frame; null for a frame to ignore (bad JSON, wrong shape, unknown type). */
+export function parseFrame(frame: string): Frame | null {
   var t = frame.charAt(0), d: any;
-  if (t == 'o' || t == 'h') return [t];
+  if (t == 'o') return { type: 'open' };
+  if (t == 'h') return { type: 'heartbeat' };
   try {
     d = JSON.parse(frame.slice(1));
   } catch (e) {
     return null;
   }
-  return (t == 'a' && Array.isArray(d)) || t == 'm' || (t == 'c' && Array.isArray(d) && d.length == 2) ? [t, d] : null;
+  // (message values are made strings when dispatched)
+  if (t == 'a' && Array.isArray(d)) return { type: 'messages', messages: d };
+  if (t == 'm') return { type: 'messages', messages: [d] };
+  if (t == 'q' && Array.isArray(d) && typeof d[0] == 'number') return { type: 'messages', messages: d.slice(1), accepted: d[0] };
+  if (t == 'x' && d && typeof d == 'object') {
+    return {
+      type: 'control',
+      token: typeof d['token'] == 'string' ? d['token'] : undefined,
+      resumed: d['resumed'] === true,
+      accepted: typeof d['in'] == 'number' ? d['in'] : undefined
+    };
+  }
+  if (t == 'c' && Array.isArray(d) && d.length == 2) return { type: 'close', code: d[0], reason: d[1] };
+  return null;
+}
+
+/** The resume extension's settings from `/info`, or null when it is not offered (or not understood). */
+export function resumeInfo(info: Info): ResumeInfo | null {
+  var r: any = info['resume'];
+  if (!r || typeof r != 'object' || r['version'] !== 1) return null;
+  return {
+    windowMs: r['window_ms'] || 30000,
+    heartbeatMs: r['heartbeat_ms'] || 5000,
+    ackMs: r['ack_ms'] || 200,
+    windowMessages: r['window_messages'] || 1024
+  };
 }
 
 /**

@@ -18,6 +18,17 @@ pub(crate) struct Attachment {
     completed: bool,
 }
 
+/// How a receiving request of a resumable session comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttachMode {
+    /// The next request on the session's URL.
+    Continue,
+    /// Back on a new URL, with the token.
+    Resumed,
+    /// `resume=1` again: the answer that opened the session was lost.
+    Reopen,
+}
+
 /// One frame for a transport to write.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
@@ -43,11 +54,16 @@ impl Attachment {
     pub(super) fn new(
         inner: &Arc<Inner>,
         ack: Option<u64>,
-        resumed: bool,
+        mode: AttachMode,
     ) -> Result<Attachment, Option<ResumeError>> {
         let (attached, room) = {
             let mut state = inner.lock();
-            let attached = state.attach(Instant::now(), ack, resumed);
+            let attached = state.attach_as(
+                Instant::now(),
+                ack,
+                mode == AttachMode::Resumed,
+                mode == AttachMode::Reopen,
+            );
             (attached, state.take_room_freed())
         };
         if room {

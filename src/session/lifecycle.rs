@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::registry::Registry;
 use super::state::{Budget, ResumeTiming, State, Timeout, Timing};
-use super::{Inner, MessageStream, RequestInfo, Session};
+use super::{AttachMode, Inner, MessageStream, RequestInfo, Session};
 use crate::config::Config;
 use crate::error::CloseReason;
 use crate::http::RequestError;
@@ -60,8 +60,8 @@ impl ResumeAsk {
 
 /// What opening a session gave.
 pub(crate) enum Open {
-    /// The session, and whether the request came back to it with its token.
-    Session(Arc<Inner>, bool),
+    /// The session, and how the request comes to it.
+    Session(Arc<Inner>, AttachMode),
     /// A resume that cannot be honoured: answer `c[2011,reason]`.
     ResumeFailed(&'static str),
 }
@@ -137,12 +137,19 @@ impl Sessions {
         ask: &ResumeAsk,
     ) -> Result<Open, RequestError> {
         if let Some(inner) = self.registry.get(id) {
-            return Ok(Open::Session(inner, false));
+            // `resume=1` without `ack`: the client never got the open frame.
+            let mode = match (&ask.kind, ask.ack) {
+                (ResumeKind::New, None) => AttachMode::Reopen,
+                _ => AttachMode::Continue,
+            };
+            return Ok(Open::Session(inner, mode));
         }
         if let ResumeKind::Token(token) = &ask.kind {
             return Ok(match self.registry.by_token(token) {
                 // It answers to this URL from now on.
-                Some(inner) if self.registry.alias(id, &inner) => Open::Session(inner, true),
+                Some(inner) if self.registry.alias(id, &inner) => {
+                    Open::Session(inner, AttachMode::Resumed)
+                }
                 Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
                 None => Open::ResumeFailed(unknown_token(token)),
             });
@@ -168,9 +175,9 @@ impl Sessions {
                     self.registry.register_token(token, &inner);
                 }
                 self.start(inner.clone(), stream, None);
-                Ok(Open::Session(inner, false))
+                Ok(Open::Session(inner, AttachMode::Continue))
             }
-            Ok((inner, None)) => Ok(Open::Session(inner, false)),
+            Ok((inner, None)) => Ok(Open::Session(inner, AttachMode::Continue)),
             Err(_) => Err(RequestError::TooManySessions),
         }
     }
@@ -194,7 +201,7 @@ impl Sessions {
             let Some(inner) = self.registry.by_token(token) else {
                 return Ok(Socket::Refused(unknown_token(token)));
             };
-            return Ok(match inner.attach(ask.ack, true) {
+            return Ok(match inner.attach(ask.ack, AttachMode::Resumed) {
                 Ok(attachment) => {
                     actix_rt::spawn(reader(inner.clone(), attachment.id()));
                     Socket::Attached(inner, attachment)
@@ -221,7 +228,7 @@ impl Sessions {
             self.registry.register_token(token, &inner);
         }
         // A new session has no receiver: this attaches.
-        let attachment = match inner.attach(None, false) {
+        let attachment = match inner.attach(None, AttachMode::Continue) {
             Ok(a) => a,
             Err(_) => {
                 self.registry.remove(&inner);

@@ -19,7 +19,7 @@ use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-pub(crate) use attachment::{Attachment, Outgoing};
+pub(crate) use attachment::{AttachMode, Attachment, Outgoing};
 pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions, Socket};
 pub(crate) use registry::Key;
 pub(crate) use request::query_param;
@@ -173,13 +173,13 @@ impl Inner {
     /// Tries to become the session's receiver: `Err(None)` when another is
     /// attached (answer 2010), `Err(Some)` for a resume that cannot be
     /// honoured. `ack` is what the client of a resumable session has
-    /// received; `resumed`, that it came back on a new URL.
+    /// received; `mode`, how the request comes.
     pub(crate) fn attach(
         self: &Arc<Self>,
         ack: Option<u64>,
-        resumed: bool,
+        mode: AttachMode,
     ) -> Result<Attachment, Option<ResumeError>> {
-        Attachment::new(self, ack, resumed)
+        Attachment::new(self, ack, mode)
     }
 
     /// True for a session of the resume extension.

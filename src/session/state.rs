@@ -412,7 +412,27 @@ impl State {
     /// frees them, sends again what follows, and replaces a receiver it
     /// still believes connected; `resumed` says the request came back on
     /// a new URL with the token.
+    #[cfg(test)]
     pub fn attach(&mut self, now: Instant, ack: Option<u64>, resumed: bool) -> Attach {
+        self.attach_as(now, ack, resumed, false)
+    }
+
+    /// [`State::attach`]; `reopen`: the client asks again to open the session
+    /// (`resume=1`: the answer that opened it was lost), so the open and token
+    /// frames go out again.
+    pub fn attach_as(
+        &mut self,
+        now: Instant,
+        ack: Option<u64>,
+        resumed: bool,
+        reopen: bool,
+    ) -> Attach {
+        if reopen && self.resume.is_some() && self.reason.is_none() {
+            self.opened = false;
+            if let Some(r) = &mut self.resume {
+                r.control = Some(Control::Token);
+            }
+        }
         // Closed for a reason other than the application's own close (whose
         // queued messages still go out), a session has nothing to resume:
         // its close frame answers.

@@ -17,6 +17,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use super::{SessionRequest, Transport};
+use crate::error::CloseReason;
 use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
 use crate::protocol::inbound::{self, PayloadError};
@@ -194,13 +195,13 @@ pub(crate) async fn receive(
     if r.sessions.config.cookie_needed {
         headers::jsessionid(&mut b, req);
     }
-    let (inner, resumed) = match opened {
-        Open::Session(inner, resumed) => (inner, resumed),
+    let (inner, mode) = match opened {
+        Open::Session(inner, mode) => (inner, mode),
         Open::ResumeFailed(why) => {
             return Ok(one_frame(req, b, &framing, &frame::close(2011, why)))
         }
     };
-    let attachment = inner.attach(ask.ack, resumed);
+    let attachment = inner.attach(ask.ack, mode);
     Ok(match (attachment, receiver.streaming()) {
         (Ok(mut attachment), false) => {
             // A poll answers one frame with a sized body, written together
@@ -302,6 +303,14 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
             }
         }
         None => inner.deliver(messages).await,
+    }
+    // Resume extension: a client closing for good says so (a resumable
+    // session would otherwise wait out its window for it).
+    if resumable && query.contains("close=1") {
+        inner.close(CloseReason::Client {
+            code: 1000,
+            reason: "Normal closure".into(),
+        });
     }
     let status = match jsonp {
         true => StatusCode::OK,

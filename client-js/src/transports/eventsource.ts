@@ -31,11 +31,12 @@ function receive(url: string, onFrame: (f: string) => void, done: (ok: boolean) 
 
 export var eventSource: TransportFactory = {
   transportName: 'eventsource',
+  streaming: true,
   roundTrips: 2,
   enabled: function (info) {
     return !!g.EventSource && xhrEnabled(info);
   },
-  open: function (url, onFrame, onClose) {
-    return pollingTransport(url, onFrame, onClose, '/eventsource', receive, '/xhr_send', xhrSend);
+  open: function (link) {
+    return pollingTransport(link, '/eventsource', receive, '/xhr_send', xhrSend);
   }
 };

@@ -55,12 +55,13 @@ function receive(url: string, onFrame: (f: string) => void, done: (ok: boolean) 
 
 export var htmlfile: TransportFactory = {
   transportName: 'htmlfile',
+  streaming: true,
   roundTrips: 2,
   needBody: true,
   enabled: function () {
     return !!g.document;
   },
-  open: function (url, onFrame, onClose) {
-    return pollingTransport(url, onFrame, onClose, '/htmlfile', receive, '/xhr_send', xhrSend);
+  open: function (link) {
+    return pollingTransport(link, '/htmlfile', receive, '/xhr_send', xhrSend);
   }
 };

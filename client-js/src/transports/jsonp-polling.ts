@@ -6,6 +6,7 @@
  */
 import { addQuery, g, randomString } from '../util.js';
 import { pollingTransport } from './polling.js';
+import type { Send } from './polling.js';
 import type { TransportFactory } from './types.js';
 
 /** Name of the global object holding the pending callbacks (the server checks names against [A-Za-z0-9_.]). */
@@ -44,7 +45,7 @@ function receive(url: string, onFrame: (f: string) => void, done: (ok: boolean) 
   return stop;
 }
 
-function send(url: string, payload: string, done: (err: string) => void): () => void {
+var send: Send = function (url: string, payload: string, done: (err: string) => void): () => void {
   var d = g.document, id = 'a' + randomString(8), form: any = d.createElement('form'),
     area = d.createElement('textarea'), frame = d.createElement('iframe');
   function stop() {
@@ -71,7 +72,8 @@ function send(url: string, payload: string, done: (err: string) => void): () => 
     if (stop()) done('');
   };
   return stop;
-}
+};
+send.uncertain = true;
 
 export var jsonpPolling: TransportFactory = {
   transportName: 'jsonp-polling',
@@ -80,7 +82,7 @@ export var jsonpPolling: TransportFactory = {
   enabled: function () {
     return !!g.document;
   },
-  open: function (url, onFrame, onClose) {
-    return pollingTransport(url, onFrame, onClose, '/jsonp', receive, '/jsonp_send', send);
+  open: function (link) {
+    return pollingTransport(link, '/jsonp', receive, '/jsonp_send', send);
   }
 };

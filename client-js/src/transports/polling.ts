@@ -1,46 +1,64 @@
 /**
  * The machinery of every transport but websocket: a receive loop (one
- * long-lived streaming request, or one poll after another) and a buffered
- * sender that posts queued messages as one JSON array, one request at a time.
+ * long-lived streaming request, or one poll after another) and a sender that
+ * posts what its link gives as one JSON array, one request at a time. With
+ * the resume extension a failed request is tried again, a few times, before
+ * the transport gives up (its connection then comes back on a new one).
  * @internal
  */
 import { later, noop } from '../util.js';
-import type { Transport, UrlFn } from './types.js';
+import type { Batch } from '../journal.js';
+import type { Link, Transport } from './types.js';
 
 /** Starts one receive request; `done(true)` means it ended normally (receive again). Returns an abort function. */
 export type Receive = (url: string, onFrame: (f: string) => void, done: (ok: boolean) => void) => () => void;
-/** Posts one payload; `done('')` on success, `done(error)` on failure. Returns an abort function. */
-export type Send = (url: string, payload: string, done: (err: string) => void) => () => void;
+/**
+ * Posts one payload; `done('')` on success, `done(error)` on failure, and
+ * `certain` false when success cannot be seen (JSONP's form post). Returns an abort function.
+ */
+export type Send = ((url: string, payload: string, done: (err: string) => void) => () => void) & { uncertain?: boolean };
 
 /** Normal ends in a row with no frame before the receive loop gives up (a server answering 200 and nothing). */
 var EMPTY_LIMIT = 3;
 /** Pause after a send before the next, so that replies to a burst get batched (as sockjs-client does). */
 var SEND_PAUSE = 25;
+/** Resumable: tries of a failing request, and the pause before each (doubling). */
+var TRIES = 5;
+var RETRY_PAUSE = 100;
 
-export function pollingTransport(
-  url: UrlFn, onFrame: (f: string) => void, onClose: (code: number, reason: string) => void,
-  recvSuffix: string, receive: Receive, sendSuffix: string, send: Send
-): Transport {
-  var closed = false, empty = 0, queue: string[] = [], stopRecv: () => void, stopSend: (() => void) | null = null;
+export function pollingTransport(link: Link, recvSuffix: string, receive: Receive, sendSuffix: string, send: Send): Transport {
+  var closed = false, empty = 0, recvFailures = 0, sendFailures = 0,
+    stopRecv: () => void = noop, stopSend: (() => void) | null = null;
 
   function fail(reason: string) {
     if (!closed) {
       close();
-      onClose(1006, reason);
+      link.closed(1006, reason);
     }
+  }
+
+  /** After a failure: again after a pause, or give up. */
+  function retry(failures: number, again: () => void, reason: string): (() => void) | null {
+    if (!link.resumable || failures >= TRIES) {
+      fail(reason);
+      return null;
+    }
+    var t = setTimeout(again, RETRY_PAUSE * Math.pow(2, failures - 1));
+    return function () { clearTimeout(t); };
   }
 
   function poll() {
     var got = false;
     try {
-      stopRecv = receive(url(recvSuffix), function (f) {
+      stopRecv = receive(link.receiveUrl(recvSuffix), function (f) {
         got = true;
         empty = 0;
-        onFrame(f);
+        recvFailures = 0;
+        link.frame(f);
       }, function (ok) {
         if (closed) return;
-        if (ok && (got || ++empty < EMPTY_LIMIT)) poll();
-        else fail(ok ? 'Receiver got nothing' : 'Receiver error');
+        if (ok && (got || ++empty < EMPTY_LIMIT)) return poll();
+        stopRecv = retry(++recvFailures, poll, ok ? 'Receiver got nothing' : 'Receiver error') || noop;
       });
     } catch (e) {
       stopRecv = noop;
@@ -49,19 +67,29 @@ export function pollingTransport(
   }
 
   function flush() {
-    if (queue.length && !stopSend && !closed) {
-      var payload = '[' + queue.join(',') + ']';
-      queue = [];
-      stopSend = send(url(sendSuffix), payload, function (err) {
-        stopSend = null;
-        if (err) return fail('Sending error: ' + err);
-        var t = setTimeout(function () {
+    if (stopSend || closed) return;
+    var b: Batch | null = link.batch(false);
+    if (!b) return;
+    var batch = b;
+    stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err) {
+      stopSend = null;
+      // a session this URL no longer reaches: nothing to gain from trying again here
+      if (err && (!link.resumable || / 404$/.test(err))) return fail('Sending error: ' + err);
+      if (err) {
+        stopSend = retry(++sendFailures, function () {
           stopSend = null;
           flush();
-        }, SEND_PAUSE);
-        stopSend = function () { clearTimeout(t); };
-      });
-    }
+        }, 'Sending error: ' + err);
+        return;
+      }
+      sendFailures = 0;
+      link.sent(batch, !send.uncertain);
+      var t = setTimeout(function () {
+        stopSend = null;
+        flush();
+      }, SEND_PAUSE);
+      stopSend = function () { clearTimeout(t); };
+    });
   }
 
   function close() {
@@ -72,10 +100,7 @@ export function pollingTransport(
 
   poll();
   return {
-    send: function (m) {
-      queue.push(m);
-      flush();
-    },
+    wake: flush,
     close: close
   };
 }

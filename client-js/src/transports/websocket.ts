@@ -1,26 +1,36 @@
 /** The websocket transport: `ws(s)://<base>/<server>/<session>/websocket`. @internal */
 import { g, later, noop } from '../util.js';
-import type { Transport, TransportFactory } from './types.js';
+import type { Link, Transport, TransportFactory } from './types.js';
 
 export var websocket: TransportFactory = {
   transportName: 'websocket',
   // One round trip in theory; over TLS a second connection setup is likely.
   roundTrips: 2,
+  streaming: true,
   enabled: function () {
     return !!g.WebSocket;
   },
-  open: function (url, onFrame, onClose): Transport {
+  open: function (link: Link): Transport {
     var ws: any = null;
     function end(code: number, reason: string) {
       if (ws) {
-        ws.onmessage = ws.onclose = ws.onerror = noop;
+        ws.onopen = ws.onmessage = ws.onclose = ws.onerror = noop;
         ws = null;
-        onClose(code, reason);
+        link.closed(code, reason);
       }
     }
+    function wake() {
+      if (!ws || ws.readyState !== 1) return;
+      for (var b = link.batch(true); b; b = link.batch(true)) {
+        if (b.quoted.length) ws.send('[' + b.quoted.join(',') + ']');
+      }
+      var c = link.control();
+      if (c) ws.send(c);
+    }
     try {
-      ws = new g.WebSocket(url('/websocket').replace(/^http/, 'ws'));
-      ws.onmessage = function (e: MessageEvent) { onFrame(e.data); };
+      ws = new g.WebSocket(link.receiveUrl('/websocket').replace(/^http/, 'ws'));
+      ws.onopen = wake;
+      ws.onmessage = function (e: MessageEvent) { link.frame(e.data); };
       ws.onclose = function (e: CloseEvent) { end(e.code, e.reason); };
       ws.onerror = function () { end(1006, 'WebSocket connection broken'); };
     } catch (e) {
@@ -29,14 +39,12 @@ export var websocket: TransportFactory = {
       later(function () { end(1006, 'WebSocket connection broken'); });
     }
     return {
-      send: function (m) {
-        if (ws) ws.send('[' + m + ']');
-      },
+      wake: wake,
       close: function () {
         var w = ws;
         ws = null;
         if (w && w.close) {
-          w.onmessage = w.onclose = w.onerror = noop;
+          w.onopen = w.onmessage = w.onclose = w.onerror = noop;
           w.close();
         }
       }

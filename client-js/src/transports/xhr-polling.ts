@@ -7,7 +7,7 @@ export var xhrPolling: TransportFactory = {
   transportName: 'xhr-polling',
   roundTrips: 2, // CORS preflight, request
   enabled: xhrEnabled,
-  open: function (url, onFrame, onClose) {
-    return pollingTransport(url, onFrame, onClose, '/xhr', xhrReceive, '/xhr_send', xhrSend);
+  open: function (link) {
+    return pollingTransport(link, '/xhr', xhrReceive, '/xhr_send', xhrSend);
   }
 };

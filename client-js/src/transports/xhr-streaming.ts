@@ -5,11 +5,12 @@ import type { TransportFactory } from './types.js';
 
 export var xhrStreaming: TransportFactory = {
   transportName: 'xhr-streaming',
+  streaming: true,
   roundTrips: 2, // CORS preflight, request
   // some browsers spin the loading indicator for a stream started before load
   needBody: true,
   enabled: xhrEnabled,
-  open: function (url, onFrame, onClose) {
-    return pollingTransport(url, onFrame, onClose, '/xhr_streaming', xhrReceive, '/xhr_send', xhrSend);
+  open: function (link) {
+    return pollingTransport(link, '/xhr_streaming', xhrReceive, '/xhr_send', xhrSend);
   }
 };

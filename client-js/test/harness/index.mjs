@@ -16,3 +16,4 @@ export {
   assertServerClose,
 } from './echo.mjs';
 export { startStack } from './stack.mjs';
+export { startFaultyProxy, faultPlan } from './faulty.mjs';

@@ -24,7 +24,7 @@ let stack;
 
 describe(`sockjs-client 1.6.1 iframe transports, iframe on client-js → ${serverLabel()}`, { timeout: 300000 }, () => {
   before(async () => {
-    stack = await startStack({ sockjsUrlPath: '/dist/sockjs.min.js' });
+    stack = await startStack({ sockjsUrlPath: '/dist/sockjs-iframe.min.js' });
   });
   after(async () => {
     if (stack) await stack.stop();
@@ -36,6 +36,7 @@ describe(`sockjs-client 1.6.1 iframe transports, iframe on client-js → ${serve
       await p.page.goto(stack.crossOrigin('/echo/iframe.html'));
       assert.equal(await p.page.evaluate(() => typeof window.SockJS.bootstrap_iframe), 'function');
       assert.equal(await p.page.evaluate(() => window.SockJS.version), undefined, 'not sockjs-client');
+      assert.equal(await p.page.evaluate(() => typeof window.SockJS.OPEN), 'undefined', 'only the bootstrap');
     } finally {
       await p.close();
     }

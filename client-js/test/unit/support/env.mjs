@@ -314,7 +314,7 @@ export function load(opts = {}) {
 /** Records every event a socket dispatches, as plain objects. */
 export function record(sock) {
   const log = [];
-  for (const type of ['open', 'message', 'close', 'error', 'heartbeat']) {
+  for (const type of ['open', 'message', 'close', 'error', 'heartbeat', 'reconnecting', 'resumed']) {
     sock.addEventListener(type, (ev) => {
       const o = { type: ev.type };
       if (type === 'message') o.data = ev.data;
