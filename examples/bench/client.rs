@@ -436,10 +436,47 @@ enum RecvState {
     Body(Body),
 }
 
+/// The resume extension's state of a session (docs/resume.md), when the
+/// generator speaks it: the token, and how many messages came in order.
+pub struct Resume {
+    /// The open frame came (a poll's answer carries it alone; the token
+    /// comes with the next one).
+    opened: bool,
+    token: Option<String>,
+    /// Messages received (the `ack` of every request).
+    pub received: u64,
+    /// `received` when the last WebSocket `{"ack":N}` went out.
+    acked: u64,
+}
+
+impl Resume {
+    fn new() -> Resume {
+        Resume {
+            opened: false,
+            token: None,
+            received: 0,
+            acked: 0,
+        }
+    }
+
+    /// The query of a receiving request: `resume=1` until the token came.
+    fn query(&self) -> String {
+        match &self.token {
+            None if self.opened => "?resume=1&ack=0".into(),
+            None => "?resume=1".into(),
+            Some(t) => format!("?resume={t}&ack={}", self.received),
+        }
+    }
+}
+
+/// A WebSocket client acknowledges at least this often (a quarter of the
+/// server's default window of 1,024 messages, as client-js does).
+const WS_ACK_EVERY: u64 = 256;
+
 /// The receiving side of one session: frames from the server, with polls
 /// and streams re-opened as the protocol wants.
 pub enum Receiver {
-    Ws(Ws),
+    Ws(Ws, Option<Resume>),
     Http(HttpReceiver),
 }
 
@@ -453,23 +490,29 @@ pub struct HttpReceiver {
     /// Decoded body bytes not yet split into frames.
     pending: Vec<u8>,
     pos: usize,
+    resume: Option<Resume>,
 }
 
 /// The messages of one `a[...]` frame (or a raw WebSocket message).
 pub type Messages = Vec<String>;
 
 impl Receiver {
-    /// Opens the session's receiver and reads the open frame.
+    /// Opens the session's receiver and reads the open frame (and with
+    /// `resume`, asks for the extension and reads the token).
     pub async fn open(
         transport: Transport,
         port: u16,
         prefix: &str,
         sid: &str,
+        resume: bool,
     ) -> io::Result<Receiver> {
+        let resume = resume.then(Resume::new);
         match transport {
-            Transport::RawWs => Ok(Receiver::Ws(Ws::connect(port, prefix).await?)),
+            Transport::RawWs => Ok(Receiver::Ws(Ws::connect(port, prefix).await?, None)),
             Transport::Websocket => {
-                let mut ws = Ws::connect(port, &format!("{prefix}/000/{sid}/websocket")).await?;
+                let query = resume.as_ref().map(Resume::query).unwrap_or_default();
+                let mut ws =
+                    Ws::connect(port, &format!("{prefix}/000/{sid}/websocket{query}")).await?;
                 let mut frame = Vec::new();
                 ws.recv_text(&mut frame).await?;
                 if frame != b"o" {
@@ -478,7 +521,9 @@ impl Receiver {
                         String::from_utf8_lossy(&frame)
                     )));
                 }
-                Ok(Receiver::Ws(ws))
+                let mut r = Receiver::Ws(ws, resume);
+                r.read_token().await?;
+                Ok(r)
             }
             _ => {
                 let name = match transport {
@@ -495,6 +540,7 @@ impl Receiver {
                     close_after: false,
                     pending: Vec::new(),
                     pos: 0,
+                    resume,
                 };
                 // xhr-streaming starts with a 2 KiB prelude of `h`s.
                 let mut frame = r.next_frame().await?;
@@ -504,16 +550,70 @@ impl Receiver {
                 if frame != "o" {
                     return Err(bad(format!("expected open frame, got {:?}", short(&frame))));
                 }
-                Ok(Receiver::Http(r))
+                let mut r = Receiver::Http(r);
+                r.read_token().await?;
+                Ok(r)
             }
+        }
+    }
+
+    fn resume(&mut self) -> Option<&mut Resume> {
+        match self {
+            Receiver::Ws(_, r) => r.as_mut(),
+            Receiver::Http(h) => h.resume.as_mut(),
+        }
+    }
+
+    /// With the extension, the frame after `o` is `x{"token":...}`.
+    async fn read_token(&mut self) -> io::Result<()> {
+        match self.resume() {
+            None => return Ok(()),
+            Some(r) => r.opened = true,
+        }
+        let frame = self.next_frame().await?;
+        let token = frame
+            .strip_prefix('x')
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+            .and_then(|v| v.get("token")?.as_str().map(str::to_owned))
+            .ok_or_else(|| bad(format!("expected the token, got {:?}", short(&frame))))?;
+        if let Some(r) = self.resume() {
+            r.token = Some(token);
+        }
+        Ok(())
+    }
+
+    /// The query of a send with the extension: the number of its first
+    /// message and the ack (empty without it).
+    pub fn send_query(&mut self, seq: u64) -> String {
+        match self.resume() {
+            Some(r) => format!("?seq={seq}&ack={}", r.received),
+            None => String::new(),
+        }
+    }
+
+    async fn next_frame(&mut self) -> io::Result<String> {
+        match self {
+            Receiver::Ws(ws, _) => {
+                let mut buf = Vec::with_capacity(96);
+                ws.recv_text(&mut buf).await?;
+                String::from_utf8(buf).map_err(|_| bad("not UTF-8"))
+            }
+            Receiver::Http(h) => h.next_frame().await,
         }
     }
 
     /// Sends through the WebSocket (SockJS framing unless raw).
     pub async fn ws_send(&mut self, raw: bool, text: &str) -> io::Result<()> {
-        let Receiver::Ws(ws) = self else {
+        let Receiver::Ws(ws, resume) = self else {
             return Err(bad("not a websocket"));
         };
+        if let Some(r) = resume {
+            if r.received - r.acked >= WS_ACK_EVERY {
+                r.acked = r.received;
+                ws.send_text(format!("{{\"ack\":{}}}", r.received).as_bytes())
+                    .await?;
+            }
+        }
         if raw {
             ws.send_text(text.as_bytes()).await
         } else {
@@ -526,26 +626,38 @@ impl Receiver {
     pub async fn next_messages(&mut self, raw: bool, out: &mut Messages) -> io::Result<()> {
         out.clear();
         loop {
-            let frame = match self {
-                Receiver::Ws(ws) => {
-                    let mut buf = Vec::with_capacity(96);
-                    ws.recv_text(&mut buf).await?;
-                    let text = String::from_utf8(buf).map_err(|_| bad("not UTF-8"))?;
-                    if raw {
-                        out.push(text);
-                        return Ok(());
-                    }
-                    text
-                }
-                Receiver::Http(h) => h.next_frame().await?,
-            };
+            let frame = self.next_frame().await?;
+            if raw {
+                out.push(frame);
+                return Ok(());
+            }
             match frame.as_bytes().first() {
                 Some(b'h') => continue,
-                Some(b'a') => {
+                Some(b'a') if self.resume().is_none() => {
                     *out = serde_json::from_str(&frame[1..])
                         .map_err(|e| bad(format!("bad frame {:?}: {e}", short(&frame))))?;
                     return Ok(());
                 }
+                // `q[N,"m",...]`: N acknowledges client messages; `q[N]`
+                // alone, or `x{...}` (resumed), carries no message.
+                Some(b'q') if self.resume().is_some() => {
+                    let mut items: Vec<serde_json::Value> = serde_json::from_str(&frame[1..])
+                        .map_err(|e| bad(format!("bad frame {:?}: {e}", short(&frame))))?;
+                    if items.len() < 2 {
+                        continue;
+                    }
+                    for m in items.drain(1..) {
+                        match m {
+                            serde_json::Value::String(s) => out.push(s),
+                            _ => return Err(bad(format!("bad frame {:?}", short(&frame)))),
+                        }
+                    }
+                    if let Some(r) = self.resume() {
+                        r.received += out.len() as u64;
+                    }
+                    return Ok(());
+                }
+                Some(b'x') if self.resume().is_some() => continue,
                 _ => return Err(bad(format!("unexpected frame {:?}", short(&frame)))),
             }
         }
@@ -594,7 +706,11 @@ impl HttpReceiver {
                     } else {
                         "POST"
                     };
-                    conn.write_all(&request(method, &self.path, self.port, b"", false))
+                    let path = match &self.resume {
+                        Some(r) => format!("{}{}", self.path, r.query()),
+                        None => self.path.clone(),
+                    };
+                    conn.write_all(&request(method, &path, self.port, b"", false))
                         .await?;
                     self.state = RecvState::Head;
                 }
@@ -648,9 +764,11 @@ impl HttpSender {
         Ok(())
     }
 
-    pub async fn send(&mut self, text: &str) -> io::Result<()> {
+    /// Sends one message; `query` is the extension's (`Receiver::send_query`).
+    pub async fn send(&mut self, text: &str, query: &str) -> io::Result<()> {
         let framed = serde_json::to_vec(&[text]).map_err(|e| bad(e.to_string()))?;
-        let req = request("POST", &self.path, self.port, &framed, false);
+        let path = format!("{}{query}", self.path);
+        let req = request("POST", &path, self.port, &framed, false);
         let conn = match &mut self.conn {
             Some(c) => c,
             None => self.conn.insert(Conn::connect(self.port).await?),

@@ -87,7 +87,13 @@ impl Opts {
             perf: false,
             rounds: if quick { 1 } else { 3 },
             only: vec![],
-            servers: vec![Kind::Floor, Kind::SockJs, Kind::SockJsDefault, Kind::Node],
+            servers: vec![
+                Kind::Floor,
+                Kind::SockJs,
+                Kind::SockJsDefault,
+                Kind::SockJsResume,
+                Kind::Node,
+            ],
             warmup: Duration::from_secs(if quick { 1 } else { 2 }),
             measure: Duration::from_secs(if quick { 3 } else { 8 }),
             ws_sessions: vec![100, 1000],
@@ -114,6 +120,7 @@ impl Opts {
                             "floor" => Ok(Kind::Floor),
                             "sockjs" => Ok(Kind::SockJs),
                             "sockjs-default" => Ok(Kind::SockJsDefault),
+                            "sockjs-resume" => Ok(Kind::SockJsResume),
                             "node" => Ok(Kind::Node),
                             other => Err(format!("unknown server {other:?}")),
                         })
@@ -138,7 +145,7 @@ impl Opts {
                 "--measure" => o.measure = secs(&value()?)?,
                 "-h" | "--help" => {
                     return Err("usage: bench [--quick] [--only ws,http,broadcast,memory] \
-                                [--servers floor,sockjs,node] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]"
+                                [--servers floor,sockjs,sockjs-default,sockjs-resume,node] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]"
                         .into())
                 }
                 other => return Err(format!("unknown option {other:?} (see --help)")),
@@ -469,7 +476,7 @@ struct EchoState {
     done: Cell<u64>,
 }
 
-async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usize) {
+async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usize, resume: bool) {
     let sh = &st.shared;
     let sid = client::session_id(n);
     let raw = transport == Transport::RawWs;
@@ -480,7 +487,7 @@ async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usi
     let opened = {
         let _permit = sh.gate.acquire().await;
         let open = async {
-            let rx = Receiver::open(transport, port, "/echo", &sid).await?;
+            let rx = Receiver::open(transport, port, "/echo", &sid, resume).await?;
             if let Some(tx) = &mut tx {
                 tx.connect().await?;
             }
@@ -509,6 +516,7 @@ async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usi
         let sent = Instant::now();
         let sent_ok = Cell::new(false);
         let payload = echo_payload(n, seq, sh.now_ns());
+        let query = rx.send_query(seq + 1);
         let round = async {
             match &mut tx {
                 None => {
@@ -517,7 +525,7 @@ async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usi
                 }
                 Some(tx) => {
                     let send = async {
-                        let r = tx.send(&payload).await;
+                        let r = tx.send(&payload, &query).await;
                         sent_ok.set(r.is_ok());
                         r
                     };
@@ -581,7 +589,13 @@ async fn echo_run(
     let sh = st.shared.clone();
     let mut set = JoinSet::new();
     for n in 0..sessions {
-        set.spawn_local(echo_session(st.clone(), server.port, transport, n));
+        set.spawn_local(echo_session(
+            st.clone(),
+            server.port,
+            transport,
+            n,
+            kind == Kind::SockJsResume,
+        ));
     }
     sh.wait_ready(sessions, Duration::from_secs(60)).await;
     sh.set_phase(WARM);
@@ -723,7 +737,7 @@ async fn broadcast_receiver(st: Rc<BroadcastState>, port: u16, r: usize) {
         let _permit = sh.gate.acquire().await;
         timeout(
             ROUND_TIMEOUT,
-            Receiver::open(transport, port, "/broadcast", &client::session_id(r)),
+            Receiver::open(transport, port, "/broadcast", &client::session_id(r), false),
         )
         .await
     };
@@ -792,9 +806,15 @@ async fn broadcast_run(ctx: &Ctx, kind: Kind, receivers: usize) -> Result<Broadc
     }
     sh.wait_ready(receivers, Duration::from_secs(120)).await;
     let open = sh.ready.get();
-    let mut sender = Receiver::open(Transport::Websocket, server.port, "/broadcast", "sender")
-        .await
-        .map_err(|e| format!("broadcast sender: {e}"))?;
+    let mut sender = Receiver::open(
+        Transport::Websocket,
+        server.port,
+        "/broadcast",
+        "sender",
+        false,
+    )
+    .await
+    .map_err(|e| format!("broadcast sender: {e}"))?;
 
     // Sends the next message once fewer than the window are in flight.
     let mut seq = 0u64;
@@ -956,17 +976,17 @@ async fn memory_run(ctx: &Ctx, kind: Kind, idle: Idle, n: usize) -> Result<Memor
                     match (idle, kind) {
                         (Idle::Parked, _) => client::park(port, "/echo", &sid).await.map(|_| None),
                         (Idle::Websocket, Kind::Floor) => {
-                            Receiver::open(Transport::RawWs, port, "/echo", &sid)
+                            Receiver::open(Transport::RawWs, port, "/echo", &sid, false)
                                 .await
                                 .map(Some)
                         }
                         (Idle::Websocket, _) => {
-                            Receiver::open(Transport::Websocket, port, "/echo", &sid)
+                            Receiver::open(Transport::Websocket, port, "/echo", &sid, false)
                                 .await
                                 .map(Some)
                         }
                         (Idle::XhrStreaming, _) => {
-                            Receiver::open(Transport::XhrStreaming, port, "/echo", &sid)
+                            Receiver::open(Transport::XhrStreaming, port, "/echo", &sid, false)
                                 .await
                                 .map(Some)
                         }
@@ -1178,7 +1198,7 @@ async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> String {
 async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<BroadcastResult>) {
     if ctx.opts.runs("ws") {
         for &n in &ctx.opts.ws_sessions {
-            for kind in [Kind::Floor, Kind::SockJs, Kind::Node] {
+            for kind in [Kind::Floor, Kind::SockJs, Kind::SockJsResume, Kind::Node] {
                 if !ctx.available(kind) {
                     continue;
                 }
@@ -1204,7 +1224,12 @@ async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<Broad
             Transport::XhrPolling,
         ] {
             for &n in &ctx.opts.http_sessions {
-                for kind in [Kind::SockJs, Kind::SockJsDefault, Kind::Node] {
+                for kind in [
+                    Kind::SockJs,
+                    Kind::SockJsDefault,
+                    Kind::SockJsResume,
+                    Kind::Node,
+                ] {
                     if !ctx.available(kind) {
                         continue;
                     }
@@ -1596,7 +1621,7 @@ fn targets(
         };
         let ws = transport == Transport::Websocket;
         let (other, goal) = if ws {
-            (find(Kind::Floor, Transport::RawWs, n), 1.2)
+            (find(Kind::Floor, Transport::RawWs, n), 1.15)
         } else {
             (find(Kind::Node, transport, n), 0.2)
         };
@@ -1618,13 +1643,32 @@ fn targets(
                 stats::count(n as u64)
             ),
             goal: if ws {
-                "≤ 1.2 × actix-ws floor".into()
+                "≤ 1.15 × actix-ws floor".into()
             } else {
                 "≤ 1/5 of sockjs-node".into()
             },
             measured,
             met: ratio.map(|r| r <= goal && ours.errors == 0),
         });
+    }
+    // The resume extension (every message numbered and kept until
+    // acknowledged) against the same server with plain clients.
+    for on in echo.iter().filter(|r| r.server == Kind::SockJsResume) {
+        let Some(off) = find(Kind::SockJs, on.transport, on.sessions) else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (on.w.per(on.done), off.w.per(off.done)) {
+            t.push(Target {
+                what: format!(
+                    "{} echo, {} sessions: CPU / message, resume on vs off",
+                    on.transport.name(),
+                    stats::count(on.sessions as u64)
+                ),
+                goal: "≤ 1.15 ×".into(),
+                measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
+                met: Some(a / b <= 1.15 && on.errors == 0),
+            });
+        }
     }
     // With actix-web's defaults (Nagle on), long-polling stays real-time:
     // a poll's answer leaves in one write, so no delayed ACK is waited for.

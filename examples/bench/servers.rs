@@ -23,6 +23,9 @@ pub enum Kind {
     /// actix-sockjs with actix-web's default settings (Nagle on), as a user
     /// who sets nothing runs it.
     SockJsDefault,
+    /// actix-sockjs (as `SockJs`) with clients that use the resume
+    /// extension: every message numbered, kept until acknowledged.
+    SockJsResume,
     /// sockjs-node 0.3.24.
     Node,
 }
@@ -33,6 +36,7 @@ impl Kind {
             Kind::Floor => "actix-ws (floor)",
             Kind::SockJs => "actix-sockjs",
             Kind::SockJsDefault => "actix-sockjs (actix-web defaults)",
+            Kind::SockJsResume => "actix-sockjs (resume on)",
             Kind::Node => "sockjs-node 0.3.24",
         }
     }
@@ -42,6 +46,7 @@ impl Kind {
             Kind::Floor => "floor",
             Kind::SockJs => "sockjs",
             Kind::SockJsDefault => "sockjs-default",
+            Kind::SockJsResume => "sockjs-resume",
             Kind::Node => "node",
         }
     }
@@ -63,10 +68,10 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
     // actix server) shows the difference.
     let nodelay =
         kind != "sockjs-default" && std::env::var("BENCH_NODELAY").map_or(true, |v| v != "0");
-    let kind = if kind == "sockjs-default" {
-        "sockjs"
-    } else {
-        kind
+    // The resume rows run the same server: only the clients differ.
+    let kind = match kind {
+        "sockjs-default" | "sockjs-resume" => "sockjs",
+        other => other,
     }
     .to_owned();
     actix_web::rt::System::new().block_on(async move {
