@@ -5,12 +5,20 @@
 //! iframe page loads its iframe bundle (`/sockjs-iframe.min.js`), so
 //! sockjs-client's iframe transports work against the demo with no CDN.
 //! `PORT` changes the port.
+//!
+//! It is also the production setup of `docs/production.md`: logs through
+//! `tracing` (`RUST_LOG=debug` for more), Prometheus metrics on `/metrics`,
+//! the accept hook naming each session's user, and a graceful shutdown on
+//! SIGTERM or Ctrl-C (every client told `c[1012,"Server restarting"]`
+//! within `DRAIN_MS`, default 3000).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_sockjs::{Group, Message, MessageStream, Session, SockJs};
+use actix_sockjs::{metrics, Accepted, Group, Message, MessageStream, Session, SockJs};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use prometheus_client::registry::Registry;
 use serde_json::json;
 
 /// One chat event, as JSON text, encoded once for every member.
@@ -20,23 +28,33 @@ fn event(kind: &str, name: &str, text: &str, transport: &str) -> Message {
     )
 }
 
-async fn member(
-    room: Group,
+/// The accept hook: the session's user is the name the page asked for
+/// (`?name=`), cleaned, or a guest number. A real application checks a
+/// token here (it may await a database) and refuses with
+/// `Refusal::unauthorized(..)`.
+async fn accept(
     next: Arc<AtomicUsize>,
-    session: Session,
-    mut messages: MessageStream,
-) {
-    let name = session
-        .request()
-        .query_param("name")
-        .map(|n| {
-            n.chars()
-                .filter(|c| !c.is_control())
-                .take(24)
-                .collect::<String>()
-        })
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| format!("guest-{}", next.fetch_add(1, Ordering::Relaxed) + 1));
+    req: actix_web::HttpRequest,
+) -> Result<Accepted, actix_sockjs::Refusal> {
+    let asked = actix_web::web::Query::<std::collections::HashMap<String, String>>::from_query(
+        req.query_string(),
+    )
+    .ok()
+    .and_then(|q| q.get("name").cloned())
+    .map(|n| {
+        n.chars()
+            .filter(|c| !c.is_control())
+            .take(24)
+            .collect::<String>()
+    })
+    .filter(|n| !n.trim().is_empty());
+    let name =
+        asked.unwrap_or_else(|| format!("guest-{}", next.fetch_add(1, Ordering::Relaxed) + 1));
+    Ok(Accepted::new().user(name))
+}
+
+async fn member(room: Group, session: Session, mut messages: MessageStream) {
+    let name = session.user().unwrap_or("guest").to_owned();
     let transport = session.transport().to_string();
     let _ = session.try_send(event(
         "welcome",
@@ -56,18 +74,34 @@ async fn member(
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::var("PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(8080);
+    // RUST_LOG=info by default; actix-web's `log` records come through too.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default)
+    };
+    let port = env("PORT", 8080) as u16;
+    let drain = Duration::from_millis(env("DRAIN_MS", 3000));
     let room = Group::new();
     let next = Arc::new(AtomicUsize::new(0));
-    let chat =
-        SockJs::new(move |session, messages| member(room.clone(), next.clone(), session, messages))
-            .sockjs_url("/sockjs-iframe.min.js");
+    let chat = SockJs::new(move |session, messages| member(room.clone(), session, messages))
+        .accept(move |req| accept(next.clone(), req))
+        .sockjs_url("/sockjs-iframe.min.js");
+    let mut registry = Registry::default();
+    chat.register_metrics(&mut registry);
+    let registry = Arc::new(registry);
 
+    let app_chat = chat.clone();
     let server = HttpServer::new(move || {
         App::new()
+            .route("/metrics", metrics::route(registry.clone()))
             .route(
                 "/",
                 web::get().to(|| async {
@@ -80,10 +114,21 @@ async fn main() -> std::io::Result<()> {
             .service(actix_sockjs::client_js::iframe_script(
                 "/sockjs-iframe.min.js",
             ))
-            .service(chat.scope("/chat"))
+            .service(app_chat.scope("/chat"))
     })
     .h1_allow_half_closed(false)
-    .bind(("127.0.0.1", port))?;
+    // The shutdown below handles the signals, then stops the server.
+    .disable_signals()
+    .shutdown_timeout(1)
+    .bind(("127.0.0.1", port))?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        actix_sockjs::shutdown_signal().await;
+        let untold = chat.shutdown(drain).await;
+        tracing::info!("chat: clients told, {untold} not reached; stopping");
+        handle.stop(true).await;
+    });
     println!("chat on http://127.0.0.1:{port}/");
-    server.run().await
+    server.await
 }

@@ -45,7 +45,7 @@ pub(crate) fn send_all<'a>(
         }
     }
     if report.dropped + report.closed > 0 {
-        log::debug!("broadcast: {report:?}");
+        tracing::debug!("broadcast: {report:?}");
     }
     report
 }
@@ -143,6 +143,47 @@ impl Group {
     pub fn broadcast(&self, message: impl Into<Message>) -> BroadcastReport {
         let members = self.sessions();
         send_all(members.iter().map(|s| &*s.inner), message.into())
+    }
+
+    /// Sends each member the message `build` makes for it (`None`: skip
+    /// it), for payloads that differ by recipient, such as STOMP's
+    /// per-subscription `MESSAGE` headers. Never waits, like
+    /// [`Group::broadcast`]. Members that get the same payload should get
+    /// the same [`Message::prepared`]: build each variant once and clone it
+    /// (as below), and its frame is encoded once for all of them.
+    ///
+    /// ```no_run
+    /// use std::collections::HashMap;
+    /// use actix_sockjs::{Group, Message};
+    ///
+    /// # fn demo(room: Group, subscription_of: impl Fn(&actix_sockjs::Session) -> Option<String>) {
+    /// let body = "hello";
+    /// let mut variants: HashMap<String, Message> = HashMap::new();
+    /// room.broadcast_with(|member| {
+    ///     let sub = subscription_of(member)?;
+    ///     let m = variants.entry(sub.clone()).or_insert_with(|| {
+    ///         Message::prepared(format!("MESSAGE\nsubscription:{sub}\n\n{body}\0"))
+    ///     });
+    ///     Some(m.clone())
+    /// });
+    /// # }
+    /// ```
+    pub fn broadcast_with(
+        &self,
+        mut build: impl FnMut(&Session) -> Option<Message>,
+    ) -> BroadcastReport {
+        let mut report = BroadcastReport::default();
+        for member in self.sessions() {
+            let Some(message) = build(&member) else {
+                continue;
+            };
+            match member.inner.offer(message) {
+                Ok(()) => report.queued += 1,
+                Err(TrySendError::Full(_)) => report.dropped += 1,
+                Err(TrySendError::Closed(_)) => report.closed += 1,
+            }
+        }
+        report
     }
 
     /// Like [`Group::broadcast`], skipping one member (usually the sender).

@@ -59,9 +59,10 @@ pub fn iframe_script(path: &str) -> Resource {
     asset(path, IFRAME)
 }
 
+/// `GET` (and `HEAD`, the same answer without its body) of `body`.
 fn asset(path: &str, body: &'static [u8]) -> Resource {
     let etag = crate::http::headers::etag(body);
-    web::resource(path).route(web::get().to(move |req: HttpRequest| {
+    let answer = move |req: HttpRequest| {
         let etag = etag.clone();
         async move {
             crate::http::headers::cached_asset(
@@ -71,5 +72,8 @@ fn asset(path: &str, body: &'static [u8]) -> Resource {
                 body,
             )
         }
-    }))
+    };
+    web::resource(path)
+        .route(web::get().to(answer.clone()))
+        .route(web::head().to(answer))
 }

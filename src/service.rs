@@ -10,8 +10,9 @@ use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Scope};
 use futures_util::future::LocalBoxFuture;
 
+use crate::accept::{Accepted, Refusal};
 use crate::config::{AllowedOrigins, Config, Overflow};
-use crate::http::{headers, origin, RequestError};
+use crate::http::{headers, limits, origin, RequestError};
 use crate::pages::{self, Pages};
 use crate::session::{Accept, Handler, Session, Sessions};
 use crate::transport::http::{receive, send, HttpReceiver};
@@ -65,6 +66,8 @@ struct Service {
     pages: Pages,
     /// Page origins refused so far (the first of each is logged at warn).
     refused: origin::Warned,
+    /// Refusals at a limit (logged at warn, rate-limited).
+    limits: limits::LimitLog,
 }
 
 impl std::fmt::Debug for SockJs {
@@ -93,6 +96,7 @@ impl SockJs {
                 pages: Pages::new(&config),
                 sessions: Arc::new(Sessions::new(config, handler, None)),
                 refused: origin::Warned::default(),
+                limits: limits::LimitLog::default(),
             }),
         }
     }
@@ -115,25 +119,36 @@ impl SockJs {
     }
 
     /// Sees the request that opens each new session (its query, cookies,
-    /// headers) before any frame is sent, and may refuse it with an error:
-    /// the client gets that error's response and no session is created.
+    /// headers) before any frame is sent, and decides: let it in
+    /// ([`Accepted`], with the user it belongs to and any data for the
+    /// handler), or refuse it ([`Refusal`]: the client gets the status and
+    /// the reason, and no session is created). It may await, for example a
+    /// database or an identity service. Resumed sessions are not asked again.
     ///
     /// ```
-    /// use actix_sockjs::SockJs;
+    /// use actix_sockjs::{Accepted, Refusal, SockJs};
     ///
-    /// let sockjs = SockJs::new(|_session, _messages| async {}).accept(|req| {
-    ///     match req.query_string().contains("token=secret") {
-    ///         true => Ok(()),
-    ///         false => Err(actix_web::error::ErrorForbidden("a valid token is required")),
+    /// struct User { name: String }
+    ///
+    /// let sockjs = SockJs::new(|session, _messages| async move {
+    ///     let name = session.data::<User>().map(|u| u.name.clone());
+    ///     session.send(format!("hello, {}", name.unwrap_or_default())).await.ok();
+    /// })
+    /// .accept(|req| async move {
+    ///     let token = req.query_string().strip_prefix("token=").unwrap_or("");
+    ///     match token {
+    ///         "ada-secret" => Ok(Accepted::new().user("ada").data(User { name: "Ada".into() })),
+    ///         _ => Err(Refusal::unauthorized("A valid token is required.")),
     ///     }
     /// });
     /// # drop(sockjs);
     /// ```
-    pub fn accept<F>(mut self, accept: F) -> Self
+    pub fn accept<F, Fut>(mut self, accept: F) -> Self
     where
-        F: Fn(&HttpRequest) -> Result<(), actix_web::Error> + Send + Sync + 'static,
+        F: Fn(HttpRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Accepted, Refusal>> + 'static,
     {
-        let accept: Arc<Accept> = Arc::new(accept);
+        let accept: Arc<Accept> = Arc::new(move |req| Box::pin(accept(req)));
         let sessions = Arc::get_mut(&mut self.inner).and_then(|s| Arc::get_mut(&mut s.sessions));
         match sessions {
             Some(sessions) => sessions.set_accept(accept),
@@ -416,6 +431,119 @@ impl SockJs {
         self.inner.sessions.get(id).map(|inner| Session { inner })
     }
 
+    /// The open sessions the accept hook gave to `user`
+    /// ([`Accepted::user`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(sockjs: actix_sockjs::SockJs) {
+    /// for session in sockjs.sessions_of("ada") {
+    ///     session.try_send("you have mail").ok();
+    /// }
+    /// # }
+    /// ```
+    pub fn sessions_of(&self, user: &str) -> Vec<Session> {
+        self.inner
+            .sessions
+            .of_user(user)
+            .into_iter()
+            .map(|inner| Session { inner })
+            .filter(|s| !s.is_closed())
+            .collect()
+    }
+
+    /// Closes every session of `user` with `c[code,"reason"]` (a user
+    /// logged out, or was banned); returns how many.
+    ///
+    /// ```no_run
+    /// # fn demo(sockjs: actix_sockjs::SockJs) {
+    /// let n = sockjs.close_user("mallory", 4001, "Banned");
+    /// println!("closed {n} sessions");
+    /// # }
+    /// ```
+    pub fn close_user(&self, user: &str, code: u16, reason: &str) -> usize {
+        let sessions = self.sessions_of(user);
+        sessions.iter().for_each(|s| s.close(code, reason));
+        sessions.len()
+    }
+
+    /// Closes every live session with `c[code,"reason"]`; returns how many.
+    ///
+    /// ```no_run
+    /// # fn demo(sockjs: actix_sockjs::SockJs) {
+    /// sockjs.close_all(3000, "Maintenance");
+    /// # }
+    /// ```
+    pub fn close_all(&self, code: u16, reason: &str) -> usize {
+        let all = self.inner.sessions.all();
+        for inner in &all {
+            inner.close(crate::CloseReason::Server {
+                code,
+                reason: reason.to_owned(),
+            });
+        }
+        all.len()
+    }
+
+    /// Shuts the service down gracefully: new sessions are refused (503
+    /// `Server shutting down.`), every session is closed with
+    /// `c[1012,"Server restarting"]`, and this waits until each has sent
+    /// that frame to its client (open sockets and streams get it at once,
+    /// a polling client with its next poll) or `drain` has passed. Returns
+    /// how many sessions had not been told by then (clients gone, mostly).
+    ///
+    /// client-js takes 1012 as a dropped connection: a resumable session
+    /// comes back where it lives on (another node), and a plain one
+    /// reconnects under its `reconnect` option. Call it before stopping
+    /// actix-web, so that its own graceful stop does not wait on long-lived
+    /// responses; see [`shutdown_signal`](crate::shutdown_signal) for the
+    /// whole sequence.
+    ///
+    /// ```no_run
+    /// # async fn demo(sockjs: actix_sockjs::SockJs) {
+    /// let untold = sockjs.shutdown(std::time::Duration::from_secs(5)).await;
+    /// println!("{untold} sessions did not hear of it");
+    /// # }
+    /// ```
+    pub async fn shutdown(&self, drain: Duration) -> usize {
+        let sessions = &self.inner.sessions;
+        sessions.shut_down();
+        let closed = self.close_all(1012, "Server restarting");
+        tracing::info!("shutting down: {closed} sessions closed with 1012");
+        let deadline = tokio::time::Instant::now() + drain;
+        loop {
+            let untold = sessions.all().iter().filter(|s| !s.told_close()).count();
+            if untold == 0 || tokio::time::Instant::now() >= deadline {
+                if untold > 0 {
+                    tracing::info!("shutdown: {untold} sessions not told within {drain:?}");
+                }
+                return untold;
+            }
+            // Shutdown only: a short poll, nothing on the hot path.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Registers this service's metrics (`sockjs_*`, listed in
+    /// `docs/production.md`) in `registry`. Several services in one
+    /// registry each need a label of their own: use a sub-registry.
+    ///
+    /// ```
+    /// use prometheus_client::registry::Registry;
+    ///
+    /// let echo = actix_sockjs::SockJs::new(|_, _| async {});
+    /// let chat = actix_sockjs::SockJs::new(|_, _| async {});
+    /// let mut registry = Registry::default();
+    /// echo.register_metrics(registry.sub_registry_with_label(("service".into(), "echo".into())));
+    /// chat.register_metrics(registry.sub_registry_with_label(("service".into(), "chat".into())));
+    /// ```
+    pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
+        let sessions = &self.inner.sessions;
+        let queue = crate::metrics::QueueCollector {
+            sessions: Arc::downgrade(sessions),
+        };
+        sessions.metrics.register(registry, Box::new(queue));
+    }
+
     /// Sends `message` to every live session of this service, encoding its
     /// frame once. Never waits: a session whose queue is full drops the
     /// message (or, under [`Overflow::Close`], is closed); the report counts
@@ -530,7 +658,12 @@ async fn dispatch(service: Arc<Service>, mut req: ServiceRequest) -> ServiceResp
             response
         }
         Err(e) => {
-            log::debug!("{} {}: {} {e}", http.method(), http.path(), e.status_code());
+            service.sessions.metrics.refused(e.metric());
+            if e.operational() {
+                service.limits.log(&http, &e, &service.sessions.config);
+            } else {
+                tracing::debug!("{} {}: {} {e}", http.method(), http.path(), e.status_code());
+            }
             let mut response = e.error_response();
             headers::refusal(response.headers_mut(), &http);
             response

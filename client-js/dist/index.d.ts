@@ -142,10 +142,12 @@ declare class SockJS {
     private _reconnects;
     /** close() was called. */
     private _closedByUser?;
-    /** Plain SockJS: messages waiting for the transport to take them. */
-    private _queue;
-    /** The resume extension's state, when the session uses it. */
+    /**
+     * Messages waiting for the transport, and with the resume extension what
+     * it keeps of the session (plain SockJS: a message leaves it when sent).
+     */
     private _journal?;
+    /** The resume extension's settings, when the session uses it. */
     private _resume?;
     /** Resumable: the connection dropped and is coming back; since when. */
     private _droppedAt?;
@@ -155,6 +157,8 @@ declare class SockJS {
     private _lastSend;
     /** The current session URL (`<base>/<server>/<id>`). */
     private _session?;
+    /** Transports that failed to open, as `name.code`, told to the server with the next one (it counts why clients fall back). */
+    private _fallbacks;
     /**
      * @param url `http(s)://host/prefix`, or relative to the page.
      * @param protocols Checked as sockjs-client does, then unused (as there).

@@ -66,6 +66,18 @@ function userCode(code) {
     return code === 1000 || (code >= 3000 && code <= 4999);
 }
 /**
+ * The close code for an HTTP refusal the server explains with its status and
+ * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413), 1013 (try
+ * again later: 429, 503). Such a close is final: no other transport, no resume.
+ */
+function refusal(status) {
+    return status == 401 || status == 403 ? 1008 : status == 413 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
+}
+/** A close that no other transport or resume can help: the application's, all failed, a refusal. */
+function final(code) {
+    return userCode(code) || code == 2000 || code == 2011 || code == 1008 || code == 1009 || code == 1013;
+}
+/**
  * Retransmission timeout from a round trip time, as sockjs-client computes it
  * (RFC 2988 flavoured, with a floor of 300 ms for slow old browsers).
  */
@@ -89,10 +101,8 @@ function quote(s) {
 /** Parses one frame; null for a frame to ignore (bad JSON, wrong shape, unknown type). */
 function parseFrame(frame) {
     var t = frame.charAt(0), d;
-    if (t == 'o')
-        return { type: 'open' };
-    if (t == 'h')
-        return { type: 'heartbeat' };
+    if (t == 'o' || t == 'h')
+        return { type: t };
     try {
         d = JSON.parse(frame.slice(1));
     }
@@ -101,21 +111,21 @@ function parseFrame(frame) {
     }
     // (message values are made strings when dispatched)
     if (t == 'a' && Array.isArray(d))
-        return { type: 'messages', messages: d };
+        return { type: t, messages: d };
     if (t == 'm')
-        return { type: 'messages', messages: [d] };
+        return { type: 'a', messages: [d] };
     if (t == 'q' && Array.isArray(d) && typeof d[0] == 'number')
-        return { type: 'messages', messages: d.slice(1), accepted: d[0] };
+        return { type: 'a', messages: d.slice(1), accepted: d[0] };
     if (t == 'x' && d && typeof d == 'object') {
         return {
-            type: 'control',
+            type: t,
             token: typeof d['token'] == 'string' ? d['token'] : undefined,
             resumed: d['resumed'] === true,
             accepted: typeof d['in'] == 'number' ? d['in'] : undefined
         };
     }
     if (t == 'c' && Array.isArray(d) && d.length == 2)
-        return { type: 'close', code: d[0], reason: d[1] };
+        return { type: t, code: d[0], reason: d[1] };
     return null;
 }
 /** The resume extension's settings from `/info`, or null when it is not offered (or not understood). */
@@ -136,9 +146,7 @@ function resumeInfo(info) {
  * browser cannot run, and websocket when the server said `websocket: false`.
  */
 function pickTransports(all, allow, info) {
-    var names = allow ? (typeof allow == 'string' ? [allow] : allow) : [], out = [];
-    if (!names.length)
-        names = all.map(function (t) { return t.transportName; });
+    var names = allow && allow.length ? [].concat(allow) : all.map(function (t) { return t.transportName; }), out = [];
     for (var i = 0; i < names.length; i++) {
         for (var j = 0; j < all.length; j++) {
             var t = all[j];
@@ -277,7 +285,8 @@ function xhrEnabled(info) {
 /**
  * Receives frames from a streaming or polling response, one per line (lines
  * that are complete only), as they arrive. `done(true)` when the response ended
- * with 200 (poll again), `done(false)` otherwise.
+ * with 200 (poll again), `done(false)` otherwise, with the close code and
+ * the server's text when it was a refusal.
  */
 function xhrReceive(url, onFrame, done) {
     var pos = 0;
@@ -292,21 +301,21 @@ function xhrReceive(url, onFrame, done) {
     return ajax('POST', url, null, function (status, text) {
         if (status == 200)
             lines(text);
-        done(status == 200);
+        done(status == 200, refusal(status), text);
     }, lines);
 }
-/** Posts a batch of messages to `<session>/xhr_send`; `done('')` on 200/204, `done(error)` otherwise. */
+/** Posts a batch of messages to `<session>/xhr_send`; `done('')` on 200/204, `done(error)` otherwise (with a refusal's code and text). */
 function xhrSend(url, payload, done) {
-    return ajax('POST', url, payload, function (status) {
-        done(status == 200 || status == 204 ? '' : 'http status ' + status);
+    return ajax('POST', url, payload, function (status, text) {
+        done(status == 200 || status == 204 ? '' : 'http status ' + status, refusal(status), text);
     });
 }
 /** How long the /info request may take. */
 var INFO_TIMEOUT = 8000;
 /**
  * `GET <url>` (the info URL) with a timeout. Calls back once with the parsed
- * object (`{}` if not an object) and the round trip in ms, or with nothing on
- * failure. Returns a function that cancels.
+ * object (`{}` if not an object) and the round trip in ms, or on failure with
+ * no info (and a refusal's close code and text). Returns a function that cancels.
  */
 function ajaxInfo(url, cb) {
     var start = Date.now(), timer = setTimeout(function () {
@@ -316,7 +325,7 @@ function ajaxInfo(url, cb) {
         clearTimeout(timer);
         var info;
         if (status != 200)
-            return cb();
+            return cb(undefined, 0, refusal(status), text);
         try {
             info = JSON.parse(text);
         }
@@ -348,10 +357,11 @@ var TRIES = 5;
 var RETRY_PAUSE = 100;
 function pollingTransport(link, recvSuffix, receive, sendSuffix, send) {
     var closed = false, empty = 0, recvFailures = 0, sendFailures = 0, stopRecv = noop, stopSend = null;
-    function fail(reason) {
+    /** Ends the transport: 1006, or a refusal's code with the server's text. */
+    function fail(reason, code) {
         if (!closed) {
             close();
-            link.closed(1006, reason);
+            link.closed(code || 1006, reason);
         }
     }
     /** After a failure: again after a pause, or give up. */
@@ -371,9 +381,11 @@ function pollingTransport(link, recvSuffix, receive, sendSuffix, send) {
                 empty = 0;
                 recvFailures = 0;
                 link.frame(f);
-            }, function (ok) {
+            }, function (ok, code, text) {
                 if (closed)
                     return;
+                if (code)
+                    return fail(text || '', code);
                 if (ok && (got || ++empty < EMPTY_LIMIT))
                     return poll();
                 stopRecv = retry(++recvFailures, poll, ok ? 'Receiver got nothing' : 'Receiver error') || noop;
@@ -391,8 +403,10 @@ function pollingTransport(link, recvSuffix, receive, sendSuffix, send) {
         if (!b)
             return;
         var batch = b;
-        stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err) {
+        stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err, code, text) {
             stopSend = null;
+            if (code)
+                return fail(text || '', code);
             // a session this URL no longer reaches: nothing to gain from trying again here
             if (err && (!link.resumable || / 404$/.test(err)))
                 return fail('Sending error: ' + err);
@@ -564,6 +578,9 @@ var websocket = {
                 link.closed(code, reason);
             }
         }
+        function broken() {
+            end(1006, 'WebSocket connection broken');
+        }
         function wake() {
             if (!ws || ws.readyState !== 1)
                 return;
@@ -580,12 +597,12 @@ var websocket = {
             ws.onopen = wake;
             ws.onmessage = function (e) { link.frame(e.data); };
             ws.onclose = function (e) { end(e.code, e.reason); };
-            ws.onerror = function () { end(1006, 'WebSocket connection broken'); };
+            ws.onerror = broken;
         }
         catch (e) {
             // e.g. a blocked port: fail like a broken connection, but not synchronously
             ws = {};
-            later(function () { end(1006, 'WebSocket connection broken'); });
+            later(broken);
         }
         return {
             wake: wake,
@@ -673,6 +690,8 @@ var SockJS = /** @class */ (function () {
         this._reconnects = 0;
         this._resumeTries = 0;
         this._lastSend = 0;
+        /** Transports that failed to open, as `name.code`, told to the server with the next one (it counts why clients fall back). */
+        this._fallbacks = [];
         if (arguments.length < 1) {
             throw new TypeError("Failed to construct 'SockJS: 1 argument required, but only 0 present");
         }
@@ -728,10 +747,7 @@ var SockJS = /** @class */ (function () {
         }
         if (this.readyState != OPEN)
             return;
-        if (this._journal)
-            this._journal.push(quote(s));
-        else
-            this._queue.push(quote(s));
+        this._journal.push(quote(s));
         if (this._transport && !this._droppedAt)
             this._transport.wake();
     };
@@ -744,7 +760,7 @@ var SockJS = /** @class */ (function () {
         // also while CLOSING: a reconnection that close event would start is off
         this._closedByUser = true;
         var J = this._journal, T = this._transportFactory;
-        if (this.readyState == OPEN && J && T && T.transportName != 'websocket') {
+        if (this.readyState == OPEN && J && J.token && T && T.transportName != 'websocket') {
             // Resumable over HTTP: tell the server it is for good (a socket's close frame says so itself).
             // A beacon, as it outlives the page (without one, the session waits out its window).
             try {
@@ -799,26 +815,26 @@ var SockJS = /** @class */ (function () {
         var q = this._options.query, s = [];
         if (typeof q == 'function')
             q = q();
+        // (a plain object: inherited enumerable properties would be sent too)
         for (var k in q) {
-            if (Object.prototype.hasOwnProperty.call(q, k) && q[k] != null) {
+            if (q[k] != null)
                 s.push(encodeURIComponent(k) + '=' + encodeURIComponent('' + q[k]));
-            }
         }
         return addQuery(url, s.join('&'));
     };
     /** Asks /info, then goes through the transports. */
     SockJS.prototype._start = function () {
         var self = this, xhr = xhrUsable(self._sameOrigin), t;
-        function done(info, rtt) {
+        function done(info, rtt, code, text) {
             self._cancelInfo = null;
             if (!info)
-                return self._close(1002, 'Cannot connect to server');
+                return code ? self._close(code, text || '') : self._close(1002, 'Cannot connect to server');
             self._rto = rtt == null ? 0 : rto(rtt);
             self._base = typeof info.base_url == 'string' ? info.base_url : self.url;
             info.xhr = xhr;
             self._resume = self._options.resume === false ? null : resumeInfo(info);
-            self._journal = self._resume ? journal() : null;
-            self._queue = [];
+            self._journal = journal();
+            self._fallbacks = [];
             self._allowed = pickTransports(TRANSPORTS, self._options.transports, info);
             self._candidates = self._allowed.slice();
             self._connect();
@@ -858,16 +874,21 @@ var SockJS = /** @class */ (function () {
                 self._transportClosed(2007, 'Transport timed out');
             }
         }, transportTimeout(self._rto, T.roundTrips, self._options.timeout || 0));
-        var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()), J = self._journal;
+        var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()), J = self._journal, R = self._resume;
         var link = {
-            resumable: !!J,
+            resumable: !!R,
             receiveUrl: function (suffix) {
-                var url = addPath(session, suffix);
-                return self._withQuery(J ? addQuery(url, J.receiveQuery()) : url);
+                var url = addPath(session, suffix), fb = self._fallbacks;
+                if (R)
+                    url = addQuery(url, J.receiveQuery());
+                // (only while connecting: the list is emptied on open)
+                if (fb.length)
+                    url = addQuery(url, 'fallback=' + fb.join(','));
+                return self._withQuery(url);
             },
             sendUrl: function (suffix, b) {
                 var url = addPath(session, suffix);
-                return self._withQuery(J ? addQuery(url, J.sendQuery(b.seq)) : url);
+                return self._withQuery(R ? addQuery(url, J.sendQuery(b.seq)) : url);
             },
             frame: function (f) {
                 if (n == self._attempt)
@@ -881,13 +902,13 @@ var SockJS = /** @class */ (function () {
                 if (n != self._attempt || self.readyState != OPEN || self._droppedAt)
                     return null;
                 self._lastSend = Date.now();
-                if (!J) {
-                    var q = self._queue;
-                    self._queue = [];
-                    return q.length ? { seq: 0, quoted: q } : null;
-                }
                 var b = socket ? J.socketBatch() : J.httpBatch();
-                if (!b && !socket && self._ackDue()) {
+                // plain SockJS: what is sent is gone (at most once)
+                if (!R) {
+                    if (b)
+                        J.acceptedUpTo(b.seq + b.quoted.length - 1);
+                }
+                else if (!b && !socket && self._ackDue()) {
                     // an empty send: an acknowledgement, and a heartbeat
                     b = { seq: J.nextSeq, quoted: [] };
                 }
@@ -896,11 +917,11 @@ var SockJS = /** @class */ (function () {
                 return b;
             },
             sent: function (b, certain) {
-                if (J && certain && b.quoted.length)
+                if (certain && b.quoted.length)
                     J.acceptedUpTo(b.seq + b.quoted.length - 1);
             },
             control: function () {
-                if (!J || n != self._attempt || !self._ackDue())
+                if (!R || n != self._attempt || !self._ackDue())
                     return null;
                 self._pingDue = false;
                 self._lastSend = Date.now();
@@ -915,8 +936,8 @@ var SockJS = /** @class */ (function () {
         }
     };
     SockJS.prototype._frame = function (raw) {
-        var self = this, f = parseFrame(raw), n = self._attempt, J = self._journal, ms = self._options.heartbeatTimeout || (J ? RESUME_HEARTBEAT_TIMEOUT : 0);
-        if (ms && (self.readyState == OPEN || f && f.type == 'open')) {
+        var self = this, f = parseFrame(raw), n = self._attempt, J = self._journal, ms = self._options.heartbeatTimeout || (self._resume ? RESUME_HEARTBEAT_TIMEOUT : 0);
+        if (ms && (self.readyState == OPEN || f && f.type == 'o')) {
             clearTimeout(self._silenceTimer);
             self._silenceTimer = setTimeout(function () {
                 if (n != self._attempt)
@@ -928,7 +949,7 @@ var SockJS = /** @class */ (function () {
         }
         if (!f)
             return;
-        if (J && f.type == 'control') {
+        if (f.type == 'x') {
             if (f.token)
                 J.token = f.token;
             if (f.resumed)
@@ -937,14 +958,14 @@ var SockJS = /** @class */ (function () {
         // Coming back: the session took this request (its first frame says how
         // much it accepted; should that answer have been lost, any frame still
         // says the session is there).
-        if (self._droppedAt && f.type != 'close')
+        if (self._droppedAt && f.type != 'c')
             self._resumed();
         switch (f.type) {
-            case 'open':
+            case 'o':
                 if (self.readyState == CONNECTING) {
-                    if (J)
-                        J.opened = true;
+                    J.opened = true;
                     self._reconnects = 0;
+                    self._fallbacks = [];
                     self._lastSend = Date.now();
                     self._live('open');
                 }
@@ -953,25 +974,28 @@ var SockJS = /** @class */ (function () {
                     self._close(1006, 'Server lost session');
                 }
                 break;
-            case 'heartbeat':
+            case 'h':
                 self._emit('heartbeat');
                 break;
-            case 'close':
-                self._close(f.code, f.reason, true);
+            case 'c':
+                // 1012, the server restarts: a drop like any other (resumed where the session lives on)
+                if (f.code != 1012)
+                    return self._close(f.code, f.reason, true);
+                if (self._transport)
+                    self._transport.close();
+                self._transportClosed(1012, f.reason);
                 break;
-            case 'messages':
-                if (J) {
-                    if (f.accepted != null)
-                        J.acceptedUpTo(f.accepted);
-                    J.received += f.messages.length;
-                }
+            case 'a':
+                if (f.accepted != null)
+                    J.acceptedUpTo(f.accepted);
+                J.received += f.messages.length;
                 for (var i = 0; i < f.messages.length && self.readyState == OPEN; i++) {
                     // Messages are strings; what a server that breaks the protocol
                     // sends instead arrives as its JSON text.
                     var m = f.messages[i];
                     self.dispatchEvent({ type: 'message', data: typeof m == 'string' ? m : JSON.stringify(m) });
                 }
-                if (J && J.unacked())
+                if (J.unacked())
                     self._schedulePing();
                 break;
         }
@@ -1014,9 +1038,12 @@ var SockJS = /** @class */ (function () {
     /** The transport ended by itself (or timed out). */
     SockJS.prototype._transportClosed = function (code, reason) {
         this._dropTransport();
-        if (this.readyState == CONNECTING && !userCode(code) && code !== 2000)
+        if (this.readyState == CONNECTING && !final(code)) {
+            // (at most one per transport: a round ends when all have failed)
+            this._fallbacks.push(this._transportFactory.transportName + '.' + code);
             return this._connect();
-        if (this._journal && this._journal.token && this.readyState == OPEN && !userCode(code) && code !== 2011) {
+        }
+        if (this._journal && this._journal.token && this.readyState == OPEN && !final(code)) {
             return this._dropped(code, reason);
         }
         this._close(code, reason);
@@ -1075,8 +1102,6 @@ var SockJS = /** @class */ (function () {
         self._droppedAt = 0;
         if (tr)
             tr.close();
-        if (self.readyState == CLOSED)
-            throw new Error('InvalidStateError: SockJS has already been closed');
         self._set(CLOSING, null);
         setTimeout(function () {
             var e = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
@@ -1084,7 +1109,7 @@ var SockJS = /** @class */ (function () {
             if (failed)
                 self._emit('error');
             if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
-                (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code))) {
+                (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && e.code != 1008)) {
                 e.willReconnect = true;
                 self._set(CONNECTING);
                 self._reconnectTimer = setTimeout(function () { self._start(); }, Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._reconnects++)) *

@@ -7,7 +7,7 @@
  */
 import { journal } from './journal.js';
 import type { Batch, Journal } from './journal.js';
-import { parseFrame, pickTransports, quote, resumeInfo, rto, transportTimeout, userCode } from './protocol.js';
+import { final, parseFrame, pickTransports, quote, resumeInfo, rto, transportTimeout, userCode } from './protocol.js';
 import type { Frame, Info, ResumeInfo } from './protocol.js';
 import { ajaxInfo, xhrUsable } from './transports/ajax.js';
 import { TRANSPORTS } from './transports/index.js';
@@ -181,10 +181,12 @@ export default class SockJS {
   private _reconnects = 0;
   /** close() was called. */
   private _closedByUser?: boolean;
-  /** Plain SockJS: messages waiting for the transport to take them. */
-  private _queue!: string[];
-  /** The resume extension's state, when the session uses it. */
-  private _journal?: Journal | null;
+  /**
+   * Messages waiting for the transport, and with the resume extension what
+   * it keeps of the session (plain SockJS: a message leaves it when sent).
+   */
+  private _journal?: Journal;
+  /** The resume extension's settings, when the session uses it. */
   private _resume?: ResumeInfo | null;
   /** Resumable: the connection dropped and is coming back; since when. */
   private _droppedAt?: number;
@@ -194,6 +196,8 @@ export default class SockJS {
   private _lastSend = 0;
   /** The current session URL (`<base>/<server>/<id>`). */
   private _session?: string;
+  /** Transports that failed to open, as `name.code`, told to the server with the next one (it counts why clients fall back). */
+  private _fallbacks: string[] = [];
 
   /**
    * @param url `http(s)://host/prefix`, or relative to the page.
@@ -250,8 +254,7 @@ export default class SockJS {
       throw new Error('InvalidStateError: The connection has not been established yet');
     }
     if (this.readyState != OPEN) return;
-    if (this._journal) this._journal.push(quote(s));
-    else this._queue.push(quote(s));
+    (this._journal as Journal).push(quote(s));
     if (this._transport && !this._droppedAt) this._transport.wake();
   }
 
@@ -262,7 +265,7 @@ export default class SockJS {
     // also while CLOSING: a reconnection that close event would start is off
     this._closedByUser = true;
     var J = this._journal, T = this._transportFactory;
-    if (this.readyState == OPEN && J && T && T.transportName != 'websocket') {
+    if (this.readyState == OPEN && J && J.token && T && T.transportName != 'websocket') {
       // Resumable over HTTP: tell the server it is for good (a socket's close frame says so itself).
       // A beacon, as it outlives the page (without one, the session waits out its window).
       try {
@@ -319,10 +322,9 @@ export default class SockJS {
   private _withQuery(url: string): string {
     var q = this._options.query, s: string[] = [];
     if (typeof q == 'function') q = q();
+    // (a plain object: inherited enumerable properties would be sent too)
     for (var k in q) {
-      if (Object.prototype.hasOwnProperty.call(q, k) && q[k] != null) {
-        s.push(encodeURIComponent(k) + '=' + encodeURIComponent('' + q[k]));
-      }
+      if (q[k] != null) s.push(encodeURIComponent(k) + '=' + encodeURIComponent('' + q[k]));
     }
     return addQuery(url, s.join('&'));
   }
@@ -330,15 +332,15 @@ export default class SockJS {
   /** Asks /info, then goes through the transports. */
   private _start(): void {
     var self = this, xhr = xhrUsable(self._sameOrigin), t: any;
-    function done(info?: Info, rtt?: number) {
+    function done(info?: Info, rtt?: number, code?: number, text?: string) {
       self._cancelInfo = null;
-      if (!info) return self._close(1002, 'Cannot connect to server');
+      if (!info) return code ? self._close(code, text || '') : self._close(1002, 'Cannot connect to server');
       self._rto = rtt == null ? 0 : rto(rtt);
       self._base = typeof info.base_url == 'string' ? info.base_url : self.url;
       info.xhr = xhr;
       self._resume = self._options.resume === false ? null : resumeInfo(info);
-      self._journal = self._resume ? journal() : null;
-      self._queue = [];
+      self._journal = journal();
+      self._fallbacks = [];
       self._allowed = pickTransports(TRANSPORTS, self._options.transports, info);
       self._candidates = self._allowed.slice();
       self._connect();
@@ -375,16 +377,20 @@ export default class SockJS {
         self._transportClosed(2007, 'Transport timed out');
       }
     }, transportTimeout(self._rto, T.roundTrips, self._options.timeout || 0));
-    var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()), J = self._journal;
+    var session = self._session = addPath(self._base, '/' + self._server + '/' + self._newSessionId()),
+      J = self._journal as Journal, R = self._resume;
     var link: Link = {
-      resumable: !!J,
+      resumable: !!R,
       receiveUrl: function (suffix) {
-        var url = addPath(session, suffix);
-        return self._withQuery(J ? addQuery(url, J.receiveQuery()) : url);
+        var url = addPath(session, suffix), fb = self._fallbacks;
+        if (R) url = addQuery(url, J.receiveQuery());
+        // (only while connecting: the list is emptied on open)
+        if (fb.length) url = addQuery(url, 'fallback=' + fb.join(','));
+        return self._withQuery(url);
       },
       sendUrl: function (suffix, b: Batch) {
         var url = addPath(session, suffix);
-        return self._withQuery(J ? addQuery(url, J.sendQuery(b.seq)) : url);
+        return self._withQuery(R ? addQuery(url, J.sendQuery(b.seq)) : url);
       },
       frame: function (f) {
         if (n == self._attempt) self._frame(f);
@@ -395,13 +401,11 @@ export default class SockJS {
       batch: function (socket) {
         if (n != self._attempt || self.readyState != OPEN || self._droppedAt) return null;
         self._lastSend = Date.now();
-        if (!J) {
-          var q = self._queue;
-          self._queue = [];
-          return q.length ? { seq: 0, quoted: q } : null;
-        }
         var b = socket ? J.socketBatch() : J.httpBatch();
-        if (!b && !socket && self._ackDue()) {
+        // plain SockJS: what is sent is gone (at most once)
+        if (!R) {
+          if (b) J.acceptedUpTo(b.seq + b.quoted.length - 1);
+        } else if (!b && !socket && self._ackDue()) {
           // an empty send: an acknowledgement, and a heartbeat
           b = { seq: J.nextSeq, quoted: [] };
         }
@@ -409,10 +413,10 @@ export default class SockJS {
         return b;
       },
       sent: function (b, certain) {
-        if (J && certain && b.quoted.length) J.acceptedUpTo(b.seq + b.quoted.length - 1);
+        if (certain && b.quoted.length) J.acceptedUpTo(b.seq + b.quoted.length - 1);
       },
       control: function () {
-        if (!J || n != self._attempt || !self._ackDue()) return null;
+        if (!R || n != self._attempt || !self._ackDue()) return null;
         self._pingDue = false;
         self._lastSend = Date.now();
         J.acked = J.received;
@@ -427,9 +431,9 @@ export default class SockJS {
   }
 
   private _frame(raw: string): void {
-    var self = this, f: Frame | null = parseFrame(raw), n = self._attempt, J = self._journal,
-      ms = self._options.heartbeatTimeout || (J ? RESUME_HEARTBEAT_TIMEOUT : 0);
-    if (ms && (self.readyState == OPEN || f && f.type == 'open')) {
+    var self = this, f: Frame | null = parseFrame(raw), n = self._attempt, J = self._journal as Journal,
+      ms = self._options.heartbeatTimeout || (self._resume ? RESUME_HEARTBEAT_TIMEOUT : 0);
+    if (ms && (self.readyState == OPEN || f && f.type == 'o')) {
       clearTimeout(self._silenceTimer);
       self._silenceTimer = setTimeout(function () {
         if (n != self._attempt) return;
@@ -438,19 +442,20 @@ export default class SockJS {
       }, ms);
     }
     if (!f) return;
-    if (J && f.type == 'control') {
+    if (f.type == 'x') {
       if (f.token) J.token = f.token;
       if (f.resumed) J.resumed(f.accepted || 0);
     }
     // Coming back: the session took this request (its first frame says how
     // much it accepted; should that answer have been lost, any frame still
     // says the session is there).
-    if (self._droppedAt && f.type != 'close') self._resumed();
+    if (self._droppedAt && f.type != 'c') self._resumed();
     switch (f.type) {
-      case 'open':
+      case 'o':
         if (self.readyState == CONNECTING) {
-          if (J) J.opened = true;
+          J.opened = true;
           self._reconnects = 0;
+          self._fallbacks = [];
           self._lastSend = Date.now();
           self._live('open');
         } else {
@@ -458,24 +463,25 @@ export default class SockJS {
           self._close(1006, 'Server lost session');
         }
         break;
-      case 'heartbeat':
+      case 'h':
         self._emit('heartbeat');
         break;
-      case 'close':
-        self._close(f.code, f.reason, true);
+      case 'c':
+        // 1012, the server restarts: a drop like any other (resumed where the session lives on)
+        if (f.code != 1012) return self._close(f.code, f.reason, true);
+        if (self._transport) self._transport.close();
+        self._transportClosed(1012, f.reason);
         break;
-      case 'messages':
-        if (J) {
-          if (f.accepted != null) J.acceptedUpTo(f.accepted);
-          J.received += f.messages.length;
-        }
+      case 'a':
+        if (f.accepted != null) J.acceptedUpTo(f.accepted);
+        J.received += f.messages.length;
         for (var i = 0; i < f.messages.length && self.readyState == OPEN; i++) {
           // Messages are strings; what a server that breaks the protocol
           // sends instead arrives as its JSON text.
           var m = f.messages[i];
           self.dispatchEvent({ type: 'message', data: typeof m == 'string' ? m : JSON.stringify(m) } as SockJSMessageEvent);
         }
-        if (J && J.unacked()) self._schedulePing();
+        if (J.unacked()) self._schedulePing();
         break;
     }
   }
@@ -519,8 +525,12 @@ export default class SockJS {
   /** The transport ended by itself (or timed out). */
   private _transportClosed(code: number, reason: string): void {
     this._dropTransport();
-    if (this.readyState == CONNECTING && !userCode(code) && code !== 2000) return this._connect();
-    if (this._journal && this._journal.token && this.readyState == OPEN && !userCode(code) && code !== 2011) {
+    if (this.readyState == CONNECTING && !final(code)) {
+      // (at most one per transport: a round ends when all have failed)
+      this._fallbacks.push((this._transportFactory as TransportFactory).transportName + '.' + code);
+      return this._connect();
+    }
+    if (this._journal && this._journal.token && this.readyState == OPEN && !final(code)) {
       return this._dropped(code, reason);
     }
     this._close(code, reason);
@@ -580,14 +590,13 @@ export default class SockJS {
     clearTimeout(self._pingTimer);
     self._droppedAt = 0;
     if (tr) tr.close();
-    if (self.readyState == CLOSED) throw new Error('InvalidStateError: SockJS has already been closed');
     self._set(CLOSING, null);
     setTimeout(function () {
       var e: SockJSCloseEvent = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
       self._set(CLOSED);
       if (failed) self._emit('error');
       if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
-          (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code))) {
+          (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && e.code != 1008)) {
         e.willReconnect = true;
         self._set(CONNECTING);
         self._reconnectTimer = setTimeout(function () { self._start(); },

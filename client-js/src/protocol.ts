@@ -20,15 +20,15 @@ export interface Info {
   [key: string]: unknown;
 }
 
-/** A frame from the server. */
+/** A frame from the server; `type` is its letter (messages: `a`, also for `m` and `q`). */
 export type Frame =
-  | { type: 'open' }
-  | { type: 'heartbeat' }
+  | { type: 'o' }
+  | { type: 'h' }
   /** `a[...]`, `m"..."`, and the resume extension's `q[N,...]` (`accepted` = N). */
-  | { type: 'messages'; messages: string[]; accepted?: number }
+  | { type: 'a'; messages: string[]; accepted?: number }
   /** The resume extension's `x{...}`. */
-  | { type: 'control'; token?: string; resumed?: boolean; accepted?: number }
-  | { type: 'close'; code: number; reason: string };
+  | { type: 'x'; token?: string; resumed?: boolean; accepted?: number }
+  | { type: 'c'; code: number; reason: string };
 
 /** What a server offers of the resume extension. */
 export interface ResumeInfo {
@@ -41,6 +41,20 @@ export interface ResumeInfo {
 /** Codes an application may pass to `close()`: 1000 and 3000-4999. */
 export function userCode(code: number): boolean {
   return code === 1000 || (code >= 3000 && code <= 4999);
+}
+
+/**
+ * The close code for an HTTP refusal the server explains with its status and
+ * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413), 1013 (try
+ * again later: 429, 503). Such a close is final: no other transport, no resume.
+ */
+export function refusal(status: number): number {
+  return status == 401 || status == 403 ? 1008 : status == 413 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
+}
+
+/** A close that no other transport or resume can help: the application's, all failed, a refusal. */
+export function final(code: number): boolean {
+  return userCode(code) || code == 2000 || code == 2011 || code == 1008 || code == 1009 || code == 1013;
 }
 
 /**
@@ -70,26 +84,25 @@ export function quote(s: string): string {
 /** Parses one frame; null for a frame to ignore (bad JSON, wrong shape, unknown type). */
 export function parseFrame(frame: string): Frame | null {
   var t = frame.charAt(0), d: any;
-  if (t == 'o') return { type: 'open' };
-  if (t == 'h') return { type: 'heartbeat' };
+  if (t == 'o' || t == 'h') return { type: t };
   try {
     d = JSON.parse(frame.slice(1));
   } catch (e) {
     return null;
   }
   // (message values are made strings when dispatched)
-  if (t == 'a' && Array.isArray(d)) return { type: 'messages', messages: d };
-  if (t == 'm') return { type: 'messages', messages: [d] };
-  if (t == 'q' && Array.isArray(d) && typeof d[0] == 'number') return { type: 'messages', messages: d.slice(1), accepted: d[0] };
+  if (t == 'a' && Array.isArray(d)) return { type: t, messages: d };
+  if (t == 'm') return { type: 'a', messages: [d] };
+  if (t == 'q' && Array.isArray(d) && typeof d[0] == 'number') return { type: 'a', messages: d.slice(1), accepted: d[0] };
   if (t == 'x' && d && typeof d == 'object') {
     return {
-      type: 'control',
+      type: t,
       token: typeof d['token'] == 'string' ? d['token'] : undefined,
       resumed: d['resumed'] === true,
       accepted: typeof d['in'] == 'number' ? d['in'] : undefined
     };
   }
-  if (t == 'c' && Array.isArray(d) && d.length == 2) return { type: 'close', code: d[0], reason: d[1] };
+  if (t == 'c' && Array.isArray(d) && d.length == 2) return { type: t, code: d[0], reason: d[1] };
   return null;
 }
 
@@ -111,8 +124,8 @@ export function resumeInfo(info: Info): ResumeInfo | null {
  * browser cannot run, and websocket when the server said `websocket: false`.
  */
 export function pickTransports(all: TransportFactory[], allow: string | string[] | undefined, info: Info): TransportFactory[] {
-  var names = allow ? (typeof allow == 'string' ? [allow] : allow) : [], out: TransportFactory[] = [];
-  if (!names.length) names = all.map(function (t) { return t.transportName; });
+  var names: string[] = allow && allow.length ? ([] as string[]).concat(allow) : all.map(function (t) { return t.transportName; }),
+    out: TransportFactory[] = [];
   for (var i = 0; i < names.length; i++) {
     for (var j = 0; j < all.length; j++) {
       var t = all[j];

@@ -40,7 +40,7 @@ async fn read_all(
     let mut body = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            log::debug!("{}: body read failed: {e}", req.path());
+            tracing::debug!("{}: body read failed: {e}", req.path());
             RequestError::IncompleteBody
         })?;
         if body.len() + chunk.len() > limit {

@@ -38,8 +38,53 @@ pub(crate) enum RequestError {
     OutOfOrder,
     /// The page's origin is not allowed.
     OriginRefused,
-    /// The application's accept hook, or actix, refused with its own answer.
+    /// The application's accept hook refused the session.
+    Refused(crate::accept::Refusal),
+    /// The service is shutting down: no new sessions.
+    ShuttingDown,
+    /// actix refused with its own answer.
     Other(actix_web::Error),
+}
+
+impl RequestError {
+    /// The `reason` label of the refusal metric.
+    pub(crate) fn metric(&self) -> crate::metrics::Refused {
+        use crate::metrics::Refused as R;
+        match self {
+            RequestError::OriginRefused => R::Origin,
+            RequestError::Refused(_) => R::Accept,
+            RequestError::TooManySessions => R::TooManySessions,
+            RequestError::ShuttingDown => R::ShuttingDown,
+            RequestError::TooLarge(_) => R::TooLarge,
+            RequestError::BodyTimeout => R::BodyTimeout,
+            RequestError::SendInProgress | RequestError::OutOfOrder => R::SendInProgress,
+            RequestError::NotFound => R::NotFound,
+            RequestError::MethodNotAllowed(_)
+            | RequestError::BadRequest(_)
+            | RequestError::Payload(_)
+            | RequestError::CallbackRequired
+            | RequestError::InvalidCallback
+            | RequestError::IncompleteBody => R::BadRequest,
+            RequestError::Other(_) => R::Other,
+        }
+    }
+
+    /// The answer's status, as a number.
+    pub(crate) fn status_code_u16(&self) -> u16 {
+        self.status_code().as_u16()
+    }
+
+    /// Refusals an operator should hear of (limits, the accept hook,
+    /// shutdown), as opposed to a client's broken request.
+    pub(crate) fn operational(&self) -> bool {
+        matches!(
+            self,
+            RequestError::TooManySessions
+                | RequestError::TooLarge(_)
+                | RequestError::BodyTimeout
+                | RequestError::ShuttingDown
+        )
+    }
 }
 
 impl fmt::Display for RequestError {
@@ -65,6 +110,8 @@ impl fmt::Display for RequestError {
                 f.write_str("Send out of order: messages before it were not received.")
             }
             RequestError::OriginRefused => f.write_str("Origin not allowed."),
+            RequestError::Refused(r) => f.write_str(r.reason()),
+            RequestError::ShuttingDown => f.write_str("Server shutting down."),
             RequestError::Other(e) => e.fmt(f),
         }
     }
@@ -81,7 +128,10 @@ impl ResponseError for RequestError {
             | RequestError::CallbackRequired
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            RequestError::TooManySessions => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::TooManySessions | RequestError::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            RequestError::Refused(r) => r.status(),
             RequestError::SendInProgress | RequestError::OutOfOrder => StatusCode::CONFLICT,
             RequestError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             RequestError::OriginRefused => StatusCode::FORBIDDEN,

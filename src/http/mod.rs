@@ -5,6 +5,7 @@
 pub(crate) mod body;
 pub(crate) mod error;
 pub(crate) mod headers;
+pub(crate) mod limits;
 pub(crate) mod origin;
 
 pub(crate) use error::RequestError;

@@ -116,7 +116,7 @@ impl Warned {
         };
         let Refused { page, own } = refused;
         if first {
-            log::warn!(
+            tracing::warn!(
                 "refused page origin {page} on {} (this service sees its own origin as {own}). \
                  If {page} is this service's public origin behind a proxy, forward the Host \
                  header (nginx: `proxy_set_header Host $host;` and \
@@ -126,7 +126,7 @@ impl Warned {
                 req.path()
             );
         } else {
-            log::debug!(
+            tracing::debug!(
                 "refused page origin {page} on {} (own origin {own})",
                 req.path()
             );

@@ -32,7 +32,7 @@ pub enum Transport {
 
 impl Transport {
     /// Every transport.
-    const ALL: [Transport; 7] = [
+    pub(crate) const ALL: [Transport; 7] = [
         Transport::Websocket,
         Transport::RawWebsocket,
         Transport::XhrPolling,

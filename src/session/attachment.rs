@@ -146,7 +146,7 @@ impl Drop for Attachment {
             .lock()
             .detach(self.id, self.completed, Instant::now());
         if detach.closed {
-            log::debug!("session {}: receiver aborted, interrupted", self.inner.id);
+            tracing::debug!("session {}: receiver aborted, interrupted", self.inner.id);
             self.inner.wake_all();
         } else if detach.wake_supervisor {
             self.inner.supervisor.notify_one();

@@ -3,6 +3,7 @@
 //! session's time (heartbeats, expiry), and removal, which happens in one
 //! place: when the supervisor finds the session over.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,16 +15,19 @@ use tokio::time::Instant;
 use super::registry::Registry;
 use super::state::{Budget, ResumeTiming, State, Timeout, Timing};
 use super::{AttachMode, Inner, MessageStream, RequestInfo, Session};
+use crate::accept::{Accepted, Refusal};
 use crate::config::Config;
 use crate::error::CloseReason;
 use crate::http::RequestError;
+use crate::metrics::Metrics;
 use crate::protocol::transport::Transport;
 
 /// The application's per-session handler, type-erased.
 pub(crate) type Handler =
     dyn Fn(Session, MessageStream) -> LocalBoxFuture<'static, ()> + Send + Sync;
 /// The application's accept hook.
-pub(crate) type Accept = dyn Fn(&HttpRequest) -> Result<(), actix_web::Error> + Send + Sync;
+pub(crate) type Accept =
+    dyn Fn(HttpRequest) -> LocalBoxFuture<'static, Result<Accepted, Refusal>> + Send + Sync;
 
 /// What a receiving request asks of the resume extension (`docs/resume.md`),
 /// from its query: `resume=1` opens a resumable session, `resume=<token>`
@@ -82,6 +86,9 @@ pub(crate) struct Sessions {
     accept: Option<Arc<Accept>>,
     /// What all the sessions' queues hold together.
     budget: Arc<Budget>,
+    pub metrics: Arc<Metrics>,
+    /// [`Sessions::shut_down`] was called: no new sessions.
+    shutting_down: AtomicBool,
 }
 
 impl Sessions {
@@ -92,6 +99,8 @@ impl Sessions {
             config,
             handler,
             accept,
+            metrics: Arc::new(Metrics::new()),
+            shutting_down: AtomicBool::new(false),
         }
     }
 
@@ -127,14 +136,61 @@ impl Sessions {
         self.registry.all()
     }
 
+    /// The live sessions the accept hook gave to `user`.
+    pub fn of_user(&self, user: &str) -> Vec<Arc<Inner>> {
+        self.registry.of_user(user)
+    }
+
+    /// The deepest outbound queue: (messages, bytes).
+    pub fn deepest_queue(&self) -> (usize, usize) {
+        self.registry
+            .all()
+            .iter()
+            .map(|s| s.lock().queued())
+            .fold((0, 0), |(m, b), (m2, b2)| (m.max(m2), b.max(b2)))
+    }
+
+    /// From now on, new sessions are refused (503).
+    pub fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
+    }
+
+    /// Runs the accept hook for a request that would open a new session
+    /// (`id`'s, or a socket's: `None`): `Ok(None)` when it comes to an
+    /// existing one, `Ok(Some)` with what the hook said, or its refusal.
+    pub async fn admit(
+        &self,
+        req: &HttpRequest,
+        id: Option<&str>,
+        ask: &ResumeAsk,
+    ) -> Result<Option<Accepted>, RequestError> {
+        if matches!(ask.kind, ResumeKind::Token(_))
+            || id.is_some_and(|id| self.registry.get(id).is_some())
+        {
+            return Ok(None);
+        }
+        if self.shutting_down.load(Ordering::Relaxed) {
+            return Err(RequestError::ShuttingDown);
+        }
+        match &self.accept {
+            None => Ok(Some(Accepted::default())),
+            Some(accept) => accept(req.clone())
+                .await
+                .map(Some)
+                .map_err(RequestError::Refused),
+        }
+    }
+
     /// The HTTP session `id`, the resumable session a token names, or a new
     /// one: the accept hook sees the request first, then the handler starts.
+    /// `admitted` is what [`Sessions::admit`] said.
     pub fn open(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
         ask: &ResumeAsk,
+        admitted: Option<Accepted>,
     ) -> Result<Open, RequestError> {
         if let Some(inner) = self.registry.get(id) {
             // `resume=1` without `ack`: the client never got the open frame.
@@ -145,17 +201,26 @@ impl Sessions {
             return Ok(Open::Session(inner, mode));
         }
         if let ResumeKind::Token(token) = &ask.kind {
-            return Ok(match self.registry.by_token(token) {
+            let open = match self.registry.by_token(token) {
                 // It answers to this URL from now on.
                 Some(inner) if self.registry.alias(id, &inner) => {
-                    Open::Session(inner, AttachMode::Resumed)
+                    self.metrics.resumed();
+                    return Ok(Open::Session(inner, AttachMode::Resumed));
                 }
                 Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
                 None => Open::ResumeFailed(unknown_token(token)),
-            });
+            };
+            if let Open::ResumeFailed(why) = &open {
+                self.metrics.resume_failed(why);
+            }
+            return Ok(open);
         }
-        self.accept(req)?;
+        // The session was there when the hook was skipped, and is gone.
+        let Some(identity) = admitted else {
+            return Err(RequestError::NotFound);
+        };
         let resumable = self.resumable(ask);
+        let metrics = self.metrics.transport(transport);
         let made = self.registry.get_or_insert(id, |key| {
             Inner::new(
                 key,
@@ -167,6 +232,8 @@ impl Sessions {
                     self.linger(resumable, self.config.disconnect_delay),
                     resumable,
                 ),
+                identity,
+                metrics,
             )
         });
         match made {
@@ -174,6 +241,8 @@ impl Sessions {
                 if let Some(token) = inner.lock().token().cloned() {
                     self.registry.register_token(token, &inner);
                 }
+                self.registry.register_user(&inner);
+                self.metrics.fallbacks(req.query_string());
                 self.start(inner.clone(), stream, None);
                 Ok(Open::Session(inner, AttachMode::Continue))
             }
@@ -189,27 +258,38 @@ impl Sessions {
     /// reading side, given the receiver's id) runs in the session's task
     /// beside the handler, or in a task of its own for a socket that came
     /// back to a session.
+    #[allow(clippy::too_many_arguments)]
     pub fn open_socket(
         self: &Arc<Self>,
         req: &HttpRequest,
         id: &str,
         transport: Transport,
         ask: &ResumeAsk,
+        admitted: Option<Accepted>,
         reader: impl FnOnce(Arc<Inner>, u64) -> LocalBoxFuture<'static, ()>,
     ) -> Result<Socket, RequestError> {
         if let ResumeKind::Token(token) = &ask.kind {
             let Some(inner) = self.registry.by_token(token) else {
-                return Ok(Socket::Refused(unknown_token(token)));
+                let why = unknown_token(token);
+                self.metrics.resume_failed(why);
+                return Ok(Socket::Refused(why));
             };
             return Ok(match inner.attach(ask.ack, AttachMode::Resumed) {
                 Ok(attachment) => {
+                    self.metrics.resumed();
                     actix_rt::spawn(reader(inner.clone(), attachment.id()));
                     Socket::Attached(inner, attachment)
                 }
-                Err(_) => Socket::Refused("Resume failed: messages missing"),
+                Err(_) => {
+                    let why = "Resume failed: messages missing";
+                    self.metrics.resume_failed(why);
+                    Socket::Refused(why)
+                }
             });
         }
-        self.accept(req)?;
+        let Some(identity) = admitted else {
+            return Err(RequestError::NotFound);
+        };
         let key = self
             .registry
             .insert_anonymous()
@@ -222,11 +302,15 @@ impl Sessions {
             RequestInfo::from_request(req),
             &self.config,
             self.state(self.linger(resumable, Duration::ZERO), resumable),
+            identity,
+            self.metrics.transport(transport),
         );
         self.registry.register_anonymous(&inner);
         if let Some(token) = inner.lock().token().cloned() {
             self.registry.register_token(token, &inner);
         }
+        self.registry.register_user(&inner);
+        self.metrics.fallbacks(req.query_string());
         // A new session has no receiver: this attaches.
         let attachment = match inner.attach(None, AttachMode::Continue) {
             Ok(a) => a,
@@ -274,13 +358,6 @@ impl Sessions {
         }
     }
 
-    fn accept(&self, req: &HttpRequest) -> Result<(), RequestError> {
-        match &self.accept {
-            Some(accept) => accept(req).map_err(RequestError::Other),
-            None => Ok(()),
-        }
-    }
-
     /// Runs a new session's handler, its supervisor, and a WebSocket's
     /// reader, together in one task.
     fn start(
@@ -296,32 +373,43 @@ impl Sessions {
             stream,
         );
         let sessions = self.clone();
-        actix_rt::spawn(async move {
-            let run = async {
-                // A panicking handler must not take the session's clean-up
-                // with it: the client gets 1011 and the session ends as usual.
-                let (code, reason) =
-                    match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
-                        Ok(()) => (3000, "Go away!"),
-                        Err(_) => {
-                            log::error!("session {}: handler panicked", inner.id());
-                            (1011, "Internal server error")
-                        }
-                    };
-                inner.close(CloseReason::Server {
-                    code,
-                    reason: reason.to_owned(),
-                });
-            };
-            // The supervisor is polled first: a session that is over is out
-            // of the registry before its handler learns it ended.
-            let reader = async move {
-                if let Some(reader) = reader {
-                    reader.await;
-                }
-            };
-            futures_util::future::join3(sessions.supervise(&inner), run, reader).await;
-        });
+        inner.metrics.opened();
+        // Everything the session's task logs carries its id, key and transport.
+        let span = tracing::info_span!(
+            "sockjs_session",
+            id = %inner.id(),
+            key = %Session { inner: inner.clone() }.key(),
+            transport = %inner.transport,
+        );
+        actix_rt::spawn(tracing::Instrument::instrument(
+            async move {
+                let run = async {
+                    // A panicking handler must not take the session's clean-up
+                    // with it: the client gets 1011 and the session ends as usual.
+                    let (code, reason) =
+                        match std::panic::AssertUnwindSafe(handler).catch_unwind().await {
+                            Ok(()) => (3000, "Go away!"),
+                            Err(_) => {
+                                tracing::error!("session {}: handler panicked", inner.id());
+                                (1011, "Internal server error")
+                            }
+                        };
+                    inner.close(CloseReason::Server {
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                };
+                // The supervisor is polled first: a session that is over is out
+                // of the registry before its handler learns it ended.
+                let reader = async move {
+                    if let Some(reader) = reader {
+                        reader.await;
+                    }
+                };
+                futures_util::future::join3(sessions.supervise(&inner), run, reader).await;
+            },
+            span,
+        ));
     }
 
     /// Keeps the session's time until it is over, then removes it: the one
@@ -350,10 +438,11 @@ impl Sessions {
                 Timeout::Expired => break,
             }
         }
-        log::debug!("session {}: over, removed", inner.id());
+        tracing::debug!("session {}: over, removed", inner.id());
         // Close hooks and waiters learn it (a no-op if already closed).
         inner.wake_all();
         self.registry.remove(inner);
+        inner.metrics.closed(inner.lock().reason());
     }
 }
 

@@ -24,17 +24,26 @@ pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions, Socket};
 pub(crate) use registry::Key;
 pub(crate) use request::query_param;
 pub use request::{Headers, RequestInfo};
+
 use state::{InPush, Limits, Push};
 pub(crate) use state::{ResumeError, State};
 
+use crate::accept::Accepted;
 use crate::config::{Config, Overflow};
 use crate::error::{CloseReason, TrySendError};
+use crate::metrics::PerTransport;
 use crate::protocol::message::Message;
 use crate::protocol::transport::Transport;
 
 /// Shared innards of one session.
 pub(crate) struct Inner {
     pub key: Key,
+    /// Unique in this process, for every session: [`SessionKey`].
+    serial: u64,
+    /// What the accept hook said of it (user, data).
+    identity: Accepted,
+    /// Its transport's counters.
+    pub(crate) metrics: Arc<PerTransport>,
     /// Shared with the registry key for HTTP sessions: stored once.
     id: Arc<str>,
     transport: Transport,
@@ -68,6 +77,7 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         key: Key,
         id: &str,
@@ -75,13 +85,19 @@ impl Inner {
         request: RequestInfo,
         config: &Config,
         state: State,
+        identity: Accepted,
+        metrics: Arc<PerTransport>,
     ) -> (Arc<Inner>, MessageStream) {
         let id: Arc<str> = match &key {
             Key::Named(shared) => shared.clone(),
             Key::Anonymous(_) => id.into(),
         };
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let inner = Arc::new(Inner {
             key,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+            identity,
+            metrics,
             id,
             transport,
             request,
@@ -157,7 +173,11 @@ impl Inner {
 
     /// Queues a message for a broadcast: never waits.
     pub(crate) fn offer(&self, msg: Message) -> Result<(), TrySendError<Message>> {
-        Session::offer(self, msg)
+        let sent = Session::offer(self, msg);
+        if matches!(sent, Err(TrySendError::Full(_))) {
+            self.metrics.broadcast_dropped.inc();
+        }
+        sent
     }
 
     /// Wakes the attached receiver.
@@ -266,11 +286,13 @@ impl Inner {
     /// Queues one inbound message: `Ok(true)` queued, `Ok(false)`
     /// discarded (closed, or nobody reads), `Err` handed back when full.
     fn push_inbound(&self, m: String, socket: Option<u64>) -> Result<bool, String> {
+        let len = m.len();
         let pushed = self
             .lock()
             .push_inbound_from(m, self.inbound_limits, Instant::now(), socket);
         match pushed {
             InPush::Queued => {
+                self.metrics.received(len);
                 self.inbound_ready.wake();
                 Ok(true)
             }
@@ -292,6 +314,38 @@ impl Inner {
     /// The id the client chose.
     pub(crate) fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The user the accept hook named.
+    pub(crate) fn user(&self) -> Option<&Arc<str>> {
+        self.identity.user.as_ref()
+    }
+
+    /// The session has sent its close frame to a receiver (or cannot have
+    /// any more receivers: it is over).
+    pub(crate) fn told_close(&self) -> bool {
+        self.lock().told_close()
+    }
+}
+
+/// A session's key: unique among all sessions of the process for its life
+/// (WebSocket sessions included, which have no unique id), cheap to copy,
+/// hash and compare; for maps of sessions.
+///
+/// ```no_run
+/// use std::collections::HashMap;
+/// use actix_sockjs::{Session, SessionKey};
+///
+/// fn remember(rooms: &mut HashMap<SessionKey, Session>, session: &Session) {
+///     rooms.insert(session.key(), session.clone());
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionKey(u64);
+
+impl fmt::Display for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
     }
 }
 
@@ -347,6 +401,13 @@ impl PartialEq for Session {
 
 impl Eq for Session {}
 
+/// By [`Session::key`], so sessions can be kept in sets.
+impl std::hash::Hash for Session {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+
 impl Session {
     /// The session id the client chose (the second path segment of its
     /// URLs). WebSocket sessions are not registered under it, so two
@@ -358,6 +419,50 @@ impl Session {
     /// The transport the session was opened with.
     pub fn transport(&self) -> Transport {
         self.inner.transport
+    }
+
+    /// The session's key: unique in the process, for every session
+    /// (WebSocket ones too), for maps and sets. `Session` itself is also
+    /// `Hash` and `Eq` by it.
+    ///
+    /// ```no_run
+    /// # async fn demo(a: actix_sockjs::Session, b: actix_sockjs::Session) {
+    /// assert_eq!(a.key() == b.key(), a == b);
+    /// println!("session {}", a.key());
+    /// # }
+    /// ```
+    pub fn key(&self) -> SessionKey {
+        SessionKey(self.inner.serial)
+    }
+
+    /// The user the accept hook named ([`Accepted::user`](crate::Accepted::user)).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// match session.user() {
+    ///     Some(user) => println!("{user} connected"),
+    ///     None => println!("an anonymous client connected"),
+    /// }
+    /// # }
+    /// ```
+    pub fn user(&self) -> Option<&str> {
+        self.inner.identity.user.as_deref()
+    }
+
+    /// The data the accept hook attached ([`Accepted::data`](crate::Accepted::data)),
+    /// if it is a `T`.
+    ///
+    /// ```no_run
+    /// struct Profile { name: String }
+    ///
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// if let Some(profile) = session.data::<Profile>() {
+    ///     session.send(format!("hello, {}", profile.name)).await.ok();
+    /// }
+    /// # }
+    /// ```
+    pub fn data<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.inner.identity.data.as_deref()?.downcast_ref()
     }
 
     /// What the opening request carried: headers, peer address, path,
@@ -403,15 +508,17 @@ impl Session {
     }
 
     fn offer(inner: &Inner, msg: Message) -> Result<(), TrySendError<Message>> {
+        let len = msg.len();
         let pushed = inner.lock().push(msg, inner.limits);
         match pushed {
             Push::Queued => {
+                inner.metrics.sent(len);
                 inner.receiver.wake();
                 Ok(())
             }
             Push::Closed(m) => Err(TrySendError::Closed(m)),
             Push::Full(m) if inner.overflow == Overflow::Close => {
-                log::debug!("session {}: send queue full, closing", inner.id);
+                tracing::debug!("session {}: send queue full, closing", inner.id);
                 inner.close(CloseReason::Overflow);
                 Err(TrySendError::Closed(m))
             }

@@ -21,6 +21,8 @@ pub(crate) struct Registry {
     /// Resumable sessions by their resume token.
     tokens: Mutex<HashMap<Arc<str>, Arc<Inner>>>,
     anonymous: Mutex<HashMap<u64, Arc<Inner>>>,
+    /// Sessions by the user the accept hook named.
+    users: Mutex<HashMap<Arc<str>, Vec<Arc<Inner>>>>,
     /// Slots reserved by [`Registry::insert_anonymous`], registered or not.
     anonymous_count: AtomicUsize,
     next_anonymous: AtomicU64,
@@ -37,6 +39,7 @@ impl Registry {
             named: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             anonymous: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
             anonymous_count: AtomicUsize::new(0),
             next_anonymous: AtomicU64::new(0),
             max,
@@ -96,6 +99,21 @@ impl Registry {
         }
     }
 
+    /// Registers a session under its user, if it has one.
+    pub fn register_user(&self, inner: &Arc<Inner>) {
+        if let Some(user) = inner.user() {
+            lock(&self.users)
+                .entry(user.clone())
+                .or_default()
+                .push(inner.clone());
+        }
+    }
+
+    /// The live sessions of `user`.
+    pub fn of_user(&self, user: &str) -> Vec<Arc<Inner>> {
+        lock(&self.users).get(user).cloned().unwrap_or_default()
+    }
+
     /// Registers a resumable session under its token.
     pub fn register_token(&self, token: Arc<str>, inner: &Arc<Inner>) {
         lock(&self.tokens).insert(token, inner.clone());
@@ -150,6 +168,15 @@ impl Registry {
         if let Key::Anonymous(n) = inner.key {
             lock(&self.anonymous).remove(&n);
             self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
+        }
+        if let Some(user) = inner.user() {
+            let mut users = lock(&self.users);
+            if let Some(list) = users.get_mut(user) {
+                list.retain(|s| !Arc::ptr_eq(s, inner));
+                if list.is_empty() {
+                    users.remove(user);
+                }
+            }
         }
     }
 }

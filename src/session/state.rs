@@ -230,6 +230,8 @@ pub(crate) struct State {
     /// Set once, when the session closes; receivers then get the close
     /// frame (after any messages the application queued before closing).
     reason: Option<CloseReason>,
+    /// The close frame went to a receiver.
+    told_close: bool,
     queue: VecDeque<Message>,
     queued_bytes: usize,
     receiver: Option<u64>,
@@ -265,6 +267,7 @@ impl State {
             resume: None,
             opened: false,
             reason: None,
+            told_close: false,
             queue: VecDeque::new(),
             queued_bytes: 0,
             receiver: None,
@@ -313,6 +316,11 @@ impl State {
     /// Times a receiver came back after a drop.
     pub fn resumes(&self) -> u32 {
         self.resume.as_ref().map_or(0, |r| r.resumes)
+    }
+
+    /// A receiver has had the close frame.
+    pub fn told_close(&self) -> bool {
+        self.told_close
     }
 
     /// A receiver is attached.
@@ -575,6 +583,7 @@ impl State {
         match &self.reason {
             // Built when asked: only polls of a closed session need it.
             Some(reason) => {
+                self.told_close = true;
                 let (code, text) = reason.close_frame();
                 Next::Close(frame::close(code, text))
             }

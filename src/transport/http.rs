@@ -189,7 +189,10 @@ pub(crate) async fn receive(
     };
     let framing = Framing::new(receiver, callback.as_deref());
     let ask = ResumeAsk::from_query(req.query_string());
-    let opened = r.sessions.open(req, &r.id, receiver.transport(), &ask)?;
+    let admitted = r.sessions.admit(req, Some(&r.id), &ask).await?;
+    let opened = r
+        .sessions
+        .open(req, &r.id, receiver.transport(), &ask, admitted)?;
     let mut b = headers::session(req, StatusCode::OK);
     b.content_type(HeaderValue::from_static(receiver.content_type()));
     if r.sessions.config.cookie_needed {

@@ -148,18 +148,26 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
             )
         }
     };
+    let admitted = sessions.admit(&req, None, &ask).await?;
     let reader_shared = shared.clone();
-    let opened = sessions.open_socket(&req, &id, transport, &ask, move |inner, socket| {
-        Box::pin(read(
-            inner,
-            socket,
-            payload,
-            decoder,
-            reader_shared,
-            raw,
-            limits,
-        ))
-    })?;
+    let opened = sessions.open_socket(
+        &req,
+        &id,
+        transport,
+        &ask,
+        admitted,
+        move |inner, socket| {
+            Box::pin(read(
+                inner,
+                socket,
+                payload,
+                decoder,
+                reader_shared,
+                raw,
+                limits,
+            ))
+        },
+    )?;
     let body = match opened {
         Socket::Attached(inner, attachment) => Either::Left(Writer {
             attachment: Some(attachment),
@@ -206,6 +214,8 @@ struct Shared {
     preamble: RefCell<Option<Bytes>>,
     /// hixie-76: the answer went out (RFC 6455 has no such step).
     answered: Cell<bool>,
+    /// hixie-76: the key never came; nothing will be answered.
+    no_key: Cell<bool>,
 }
 
 // ------------------------------------------------------------------ out
@@ -259,7 +269,7 @@ fn encode(codec: &mut Codec, msg: Message, out: &mut BytesMut) {
     use actix_codec::Encoder as _;
     // Encoding a server frame into a buffer cannot fail.
     if let Err(e) = codec.encode(msg, out) {
-        log::debug!("websocket: encoding a frame failed: {e}");
+        tracing::debug!("websocket: encoding a frame failed: {e}");
     }
 }
 
@@ -289,8 +299,14 @@ impl Stream for Writer {
                 this.shared.answered.set(true);
                 return Poll::Ready(Some(Ok(answer)));
             }
-            if this.inner.lock().reason().is_some() {
-                // Closed before the handshake finished.
+            // The key never came, or the client went away. (A session the
+            // application closed at once still answers the key first, then
+            // its close frame.)
+            let gone = matches!(
+                this.inner.lock().reason(),
+                Some(r) if !matches!(r, CloseReason::Server { .. })
+            );
+            if this.shared.no_key.get() || gone {
                 if let Some(mut a) = this.attachment.take() {
                     a.complete();
                 }
@@ -432,8 +448,10 @@ async fn read(
         })
         .await;
         if got != Ok(true) {
-            log::debug!("session {}: hixie-76 key missing, closing", inner.id());
+            tracing::debug!("session {}: hixie-76 key missing, closing", inner.id());
+            shared.no_key.set(true);
             inner.close(CloseReason::Interrupted);
+            inner.wake_receiver();
             return;
         }
         let mut key3 = [0u8; 8];
@@ -479,7 +497,7 @@ async fn read(
                     match inbound::parse_ws(&text) {
                         Ok(m) => m,
                         Err(e) => {
-                            log::debug!("session {}: websocket: {e}", inner.id());
+                            tracing::debug!("session {}: websocket: {e}", inner.id());
                             shared.invalid.set(Some((1002, "Broken JSON encoding")));
                             break CloseReason::ProtocolError;
                         }
@@ -497,7 +515,7 @@ async fn read(
                 break CloseReason::Client { code, reason };
             }
             WsIn::Invalid(code, why) => {
-                log::debug!("session {}: websocket: {why}", inner.id());
+                tracing::debug!("session {}: websocket: {why}", inner.id());
                 shared.invalid.set(Some((code, why)));
                 break CloseReason::ProtocolError;
             }

@@ -110,11 +110,11 @@ async fn same_origin_and_listed_origins_are_allowed() {
 
 #[actix_web::test]
 async fn accept_hook_refuses_before_any_frame() {
-    let service = echo().accept(|req| {
+    let service = echo().accept(|req| async move {
         if req.query_string() == "token=good" {
-            Ok(())
+            Ok(actix_sockjs::Accepted::new())
         } else {
-            Err(actix_web::error::ErrorUnauthorized("bad token"))
+            Err(actix_sockjs::Refusal::unauthorized("bad token"))
         }
     });
     let server = serve_one(service);

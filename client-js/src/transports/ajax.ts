@@ -4,6 +4,7 @@
  * @internal
  */
 import { addQuery, g, later, noop } from '../util.js';
+import { refusal } from '../protocol.js';
 import type { Info } from '../protocol.js';
 
 /**
@@ -77,9 +78,10 @@ export function xhrEnabled(info: Info): boolean {
 /**
  * Receives frames from a streaming or polling response, one per line (lines
  * that are complete only), as they arrive. `done(true)` when the response ended
- * with 200 (poll again), `done(false)` otherwise.
+ * with 200 (poll again), `done(false)` otherwise, with the close code and
+ * the server's text when it was a refusal.
  */
-export function xhrReceive(url: string, onFrame: (f: string) => void, done: (ok: boolean) => void): () => void {
+export function xhrReceive(url: string, onFrame: (f: string) => void, done: (ok: boolean, code?: number, text?: string) => void): () => void {
   var pos = 0;
   function lines(text: string) {
     for (var i: number; (i = text.indexOf('\n', pos)) >= 0; ) {
@@ -90,14 +92,14 @@ export function xhrReceive(url: string, onFrame: (f: string) => void, done: (ok:
   }
   return ajax('POST', url, null, function (status, text) {
     if (status == 200) lines(text);
-    done(status == 200);
+    done(status == 200, refusal(status), text);
   }, lines);
 }
 
-/** Posts a batch of messages to `<session>/xhr_send`; `done('')` on 200/204, `done(error)` otherwise. */
-export function xhrSend(url: string, payload: string, done: (err: string) => void): () => void {
-  return ajax('POST', url, payload, function (status) {
-    done(status == 200 || status == 204 ? '' : 'http status ' + status);
+/** Posts a batch of messages to `<session>/xhr_send`; `done('')` on 200/204, `done(error)` otherwise (with a refusal's code and text). */
+export function xhrSend(url: string, payload: string, done: (err: string, code?: number, text?: string) => void): () => void {
+  return ajax('POST', url, payload, function (status, text) {
+    done(status == 200 || status == 204 ? '' : 'http status ' + status, refusal(status), text);
   });
 }
 
@@ -106,17 +108,17 @@ var INFO_TIMEOUT = 8000;
 
 /**
  * `GET <url>` (the info URL) with a timeout. Calls back once with the parsed
- * object (`{}` if not an object) and the round trip in ms, or with nothing on
- * failure. Returns a function that cancels.
+ * object (`{}` if not an object) and the round trip in ms, or on failure with
+ * no info (and a refusal's close code and text). Returns a function that cancels.
  */
-export function ajaxInfo(url: string, cb: (info?: Info, rtt?: number) => void): () => void {
+export function ajaxInfo(url: string, cb: (info?: Info, rtt?: number, code?: number, text?: string) => void): () => void {
   var start = Date.now(), timer = setTimeout(function () {
     abort();
     cb();
   }, INFO_TIMEOUT), abort = ajax('GET', url, null, function (status, text) {
     clearTimeout(timer);
     var info: any;
-    if (status != 200) return cb();
+    if (status != 200) return cb(undefined, 0, refusal(status), text);
     try {
       info = JSON.parse(text);
     } catch (e) {

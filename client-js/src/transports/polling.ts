@@ -11,12 +11,12 @@ import type { Batch } from '../journal.js';
 import type { Link, Transport } from './types.js';
 
 /** Starts one receive request; `done(true)` means it ended normally (receive again). Returns an abort function. */
-export type Receive = (url: string, onFrame: (f: string) => void, done: (ok: boolean) => void) => () => void;
+export type Receive = (url: string, onFrame: (f: string) => void, done: (ok: boolean, code?: number, text?: string) => void) => () => void;
 /**
  * Posts one payload; `done('')` on success, `done(error)` on failure, and
  * `certain` false when success cannot be seen (JSONP's form post). Returns an abort function.
  */
-export type Send = ((url: string, payload: string, done: (err: string) => void) => () => void) & { uncertain?: boolean };
+export type Send = ((url: string, payload: string, done: (err: string, code?: number, text?: string) => void) => () => void) & { uncertain?: boolean };
 
 /** Normal ends in a row with no frame before the receive loop gives up (a server answering 200 and nothing). */
 var EMPTY_LIMIT = 3;
@@ -30,10 +30,11 @@ export function pollingTransport(link: Link, recvSuffix: string, receive: Receiv
   var closed = false, empty = 0, recvFailures = 0, sendFailures = 0,
     stopRecv: () => void = noop, stopSend: (() => void) | null = null;
 
-  function fail(reason: string) {
+  /** Ends the transport: 1006, or a refusal's code with the server's text. */
+  function fail(reason: string, code?: number) {
     if (!closed) {
       close();
-      link.closed(1006, reason);
+      link.closed(code || 1006, reason);
     }
   }
 
@@ -55,8 +56,9 @@ export function pollingTransport(link: Link, recvSuffix: string, receive: Receiv
         empty = 0;
         recvFailures = 0;
         link.frame(f);
-      }, function (ok) {
+      }, function (ok, code, text) {
         if (closed) return;
+        if (code) return fail(text || '', code);
         if (ok && (got || ++empty < EMPTY_LIMIT)) return poll();
         stopRecv = retry(++recvFailures, poll, ok ? 'Receiver got nothing' : 'Receiver error') || noop;
       });
@@ -71,8 +73,9 @@ export function pollingTransport(link: Link, recvSuffix: string, receive: Receiv
     var b: Batch | null = link.batch(false);
     if (!b) return;
     var batch = b;
-    stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err) {
+    stopSend = send(link.sendUrl(sendSuffix, batch), '[' + batch.quoted.join(',') + ']', function (err, code, text) {
       stopSend = null;
+      if (code) return fail(text || '', code);
       // a session this URL no longer reaches: nothing to gain from trying again here
       if (err && (!link.resumable || / 404$/.test(err))) return fail('Sending error: ' + err);
       if (err) {

@@ -19,6 +19,9 @@ export var websocket: TransportFactory = {
         link.closed(code, reason);
       }
     }
+    function broken() {
+      end(1006, 'WebSocket connection broken');
+    }
     function wake() {
       if (!ws || ws.readyState !== 1) return;
       for (var b = link.batch(true); b; b = link.batch(true)) {
@@ -32,11 +35,11 @@ export var websocket: TransportFactory = {
       ws.onopen = wake;
       ws.onmessage = function (e: MessageEvent) { link.frame(e.data); };
       ws.onclose = function (e: CloseEvent) { end(e.code, e.reason); };
-      ws.onerror = function () { end(1006, 'WebSocket connection broken'); };
+      ws.onerror = broken;
     } catch (e) {
       // e.g. a blocked port: fail like a broken connection, but not synchronously
       ws = {};
-      later(function () { end(1006, 'WebSocket connection broken'); });
+      later(broken);
     }
     return {
       wake: wake,
