@@ -99,12 +99,23 @@ impl std::fmt::Debug for Group {
 
 impl Group {
     /// An empty group.
+    ///
+    /// ```
+    /// let room = actix_sockjs::Group::new();
+    /// assert!(room.is_empty());
+    /// ```
     pub fn new() -> Self {
         Group::default()
     }
 
     /// Adds a session. It leaves again when it ends (or on [`Group::leave`]).
     /// Joining twice is the same as once.
+    ///
+    /// ```
+    /// # async fn demo(room: actix_sockjs::Group, session: actix_sockjs::Session) {
+    /// room.join(&session);
+    /// # }
+    /// ```
     pub fn join(&self, session: &Session) {
         let k = key(session);
         if self.inner.members().insert(k, session.clone()).is_some() {
@@ -119,27 +130,56 @@ impl Group {
     }
 
     /// Removes a session.
+    ///
+    /// ```
+    /// # async fn demo(room: actix_sockjs::Group, session: actix_sockjs::Session) {
+    /// room.leave(&session);
+    /// # }
+    /// ```
     pub fn leave(&self, session: &Session) {
         self.inner.members().remove(&key(session));
     }
 
     /// Members now.
+    ///
+    /// ```
+    /// let room = actix_sockjs::Group::new();
+    /// assert_eq!(room.len(), 0);
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.members().len()
     }
 
     /// True with no members.
+    ///
+    /// ```
+    /// assert!(actix_sockjs::Group::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The members now, cloned out.
+    ///
+    /// ```
+    /// # fn demo(room: actix_sockjs::Group) {
+    /// for member in room.sessions() {
+    ///     println!("{} is in the room", member.id());
+    /// }
+    /// # }
+    /// ```
     pub fn sessions(&self) -> Vec<Session> {
         self.inner.members().values().cloned().collect()
     }
 
     /// Sends `message` to every member, encoding its frame once. Never
     /// waits: see [`BroadcastReport`] for what happens at a full queue.
+    ///
+    /// ```
+    /// let room = actix_sockjs::Group::new();
+    /// let report = room.broadcast(actix_sockjs::Message::prepared("tick"));
+    /// assert_eq!(report.queued, 0); // nobody joined yet
+    /// ```
     pub fn broadcast(&self, message: impl Into<Message>) -> BroadcastReport {
         let members = self.sessions();
         send_all(members.iter().map(|s| &*s.inner), message.into())
@@ -187,6 +227,12 @@ impl Group {
     }
 
     /// Like [`Group::broadcast`], skipping one member (usually the sender).
+    ///
+    /// ```
+    /// # fn demo(room: actix_sockjs::Group, sender: actix_sockjs::Session) {
+    /// room.broadcast_except(&sender, "someone said hi");
+    /// # }
+    /// ```
     pub fn broadcast_except(
         &self,
         except: &Session,

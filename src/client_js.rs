@@ -34,6 +34,11 @@ pub const IFRAME: &[u8] = include_bytes!("../client-js/dist/sockjs-iframe.min.js
 
 /// A resource serving [`SCRIPT`] at `path`, with an ETag and a one-year
 /// public cache (the content only changes with the crate's version).
+///
+/// ```
+/// let resource = actix_sockjs::client_js::script("/sockjs.min.js");
+/// # drop(resource);
+/// ```
 pub fn script(path: &str) -> Resource {
     asset(path, SCRIPT)
 }

@@ -98,6 +98,13 @@ pub enum AllowedOrigins {
 
 impl AllowedOrigins {
     /// The same origin plus the given ones.
+    ///
+    /// ```
+    /// use actix_sockjs::{AllowedOrigins, SockJs};
+    /// let s = SockJs::new(|_, _| async {})
+    ///     .allowed_origins(AllowedOrigins::list(["https://app.example.com"]));
+    /// # drop(s);
+    /// ```
     pub fn list<I, S>(origins: I) -> Self
     where
         I: IntoIterator<Item = S>,

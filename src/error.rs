@@ -27,6 +27,12 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// The message that was not sent.
+    ///
+    /// ```
+    /// use actix_sockjs::{Message, TrySendError};
+    /// let e = TrySendError::Full(Message::new("x"));
+    /// assert_eq!(e.into_inner().as_str(), "x");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(m) | TrySendError::Closed(m) => m,
@@ -34,6 +40,11 @@ impl<T> TrySendError<T> {
     }
 
     /// True when the session was closed.
+    ///
+    /// ```
+    /// use actix_sockjs::{Message, TrySendError};
+    /// assert!(TrySendError::Closed(Message::new("x")).is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -91,6 +102,10 @@ pub enum CloseReason {
 
 impl CloseReason {
     /// The close code as SockJS reports it to the client.
+    ///
+    /// ```
+    /// assert_eq!(actix_sockjs::CloseReason::Timeout.code(), 1000);
+    /// ```
     pub fn code(&self) -> u16 {
         self.close_frame().0
     }

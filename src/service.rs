@@ -84,6 +84,19 @@ impl SockJs {
     /// session's handle and its stream of incoming messages. When the
     /// handler returns, the session is closed with 3000 "Go away!" if it is
     /// still open; if it panics, with 1011 "Internal server error".
+    ///
+    /// ```
+    /// use actix_sockjs::{MessageStream, Session, SockJs};
+    ///
+    /// let echo = SockJs::new(|session: Session, mut messages: MessageStream| async move {
+    ///     while let Some(text) = messages.recv().await {
+    ///         if session.send(text).await.is_err() {
+    ///             break;
+    ///         }
+    ///     }
+    /// });
+    /// # drop(echo);
+    /// ```
     pub fn new<F, Fut>(handler: F) -> Self
     where
         F: Fn(Session, MessageStream) -> Fut + Send + Sync + 'static,

@@ -124,6 +124,13 @@ pub fn services(options: &Options) -> Vec<(&'static str, SockJs)> {
         ("/amplify", base(SockJs::new(amplify))),
         ("/broadcast", base(SockJs::new(broadcast()))),
         ("/ticker", base(SockJs::new(ticker))),
+        // Not in the protocol suite: refusals a client can read.
+        (
+            "/refused",
+            base(SockJs::new(echo))
+                .accept(|_req| async { Err(actix_sockjs::Refusal::forbidden("Members only.")) }),
+        ),
+        ("/full", base(SockJs::new(echo)).max_sessions(0)),
     ]
 }
 

@@ -32,6 +32,11 @@ pub struct Message {
 
 impl Message {
     /// A message with the given text.
+    ///
+    /// ```
+    /// let m = actix_sockjs::Message::new("hi");
+    /// assert_eq!(m.as_str(), "hi");
+    /// ```
     pub fn new(text: impl Into<ByteString>) -> Self {
         Message {
             text: text.into(),
@@ -41,6 +46,12 @@ impl Message {
 
     /// A message whose SockJS frame is encoded now, once, and shared by
     /// every session it is sent to. Use it for broadcasts.
+    ///
+    /// ```
+    /// let tick = actix_sockjs::Message::prepared("tick");
+    /// let for_each = tick.clone(); // shares the encoded frame
+    /// assert_eq!(for_each.as_str(), "tick");
+    /// ```
     pub fn prepared(text: impl Into<ByteString>) -> Self {
         let text = text.into();
         let frame = Some(frame::single(&text));
@@ -48,16 +59,28 @@ impl Message {
     }
 
     /// The message text.
+    ///
+    /// ```
+    /// assert_eq!(actix_sockjs::Message::new("hi").as_str(), "hi");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
     /// Length of the text in bytes.
+    ///
+    /// ```
+    /// assert_eq!(actix_sockjs::Message::new("한").len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.text.len()
     }
 
     /// True for the empty string.
+    ///
+    /// ```
+    /// assert!(actix_sockjs::Message::new("").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

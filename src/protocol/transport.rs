@@ -56,6 +56,12 @@ impl Transport {
     }
 
     /// The receiving transport named by a SockJS URL's last segment.
+    ///
+    /// ```
+    /// use actix_sockjs::Transport;
+    /// assert_eq!(Transport::from_name("xhr"), Some(Transport::XhrPolling));
+    /// assert_eq!(Transport::from_name("nope"), None);
+    /// ```
     pub fn from_name(name: &str) -> Option<Transport> {
         Transport::ALL
             .into_iter()

@@ -412,11 +412,25 @@ impl Session {
     /// The session id the client chose (the second path segment of its
     /// URLs). WebSocket sessions are not registered under it, so two
     /// sockets may carry the same id.
+    ///
+    /// ```
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// println!("session {} opened", session.id());
+    /// # }
+    /// ```
     pub fn id(&self) -> &str {
         &self.inner.id
     }
 
     /// The transport the session was opened with.
+    ///
+    /// ```
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// if session.transport() == actix_sockjs::Transport::JsonpPolling {
+    ///     println!("an old browser");
+    /// }
+    /// # }
+    /// ```
     pub fn transport(&self) -> Transport {
         self.inner.transport
     }
@@ -467,6 +481,13 @@ impl Session {
 
     /// What the opening request carried: headers, peer address, path,
     /// query and cookies.
+    ///
+    /// ```
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// let lang = session.request().headers().get("accept-language");
+    /// println!("{lang:?}");
+    /// # }
+    /// ```
     pub fn request(&self) -> &RequestInfo {
         &self.inner.request
     }
@@ -480,6 +501,14 @@ impl Session {
     /// # Cancel safety
     /// Cancel-safe: if the future is dropped while waiting, the message was
     /// not queued.
+    ///
+    /// ```
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// if let Err(e) = session.send("hello").await {
+    ///     println!("not sent: {e}");
+    /// }
+    /// # }
+    /// ```
     pub async fn send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
         // Fast path: room in the queue, no waiting set up.
         let mut msg = match self.try_send(msg) {
@@ -503,6 +532,17 @@ impl Session {
     /// [`Overflow::Close`], closes the session and hands it back as
     /// [`TrySendError::Closed`]), and as [`TrySendError::Closed`] when the
     /// session is closed.
+    ///
+    /// ```
+    /// use actix_sockjs::TrySendError;
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// match session.try_send("price: 42") {
+    ///     Ok(()) => {}
+    ///     Err(TrySendError::Full(_)) => println!("slow client, skipped"),
+    ///     Err(TrySendError::Closed(_)) => println!("gone"),
+    /// }
+    /// # }
+    /// ```
     pub fn try_send(&self, msg: impl Into<Message>) -> Result<(), TrySendError<Message>> {
         Self::offer(&self.inner, msg.into())
     }
@@ -530,6 +570,13 @@ impl Session {
     /// client gets `c[code,"reason"]`. Closing twice does nothing.
     /// Codes 3000–4999 are the application's; SockJS clients report them as
     /// they are.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// session.close(4000, "Kicked");
+    /// assert!(session.is_closed());
+    /// # }
+    /// ```
     pub fn close(&self, code: u16, reason: &str) {
         self.inner.close(CloseReason::Server {
             code,
@@ -538,6 +585,14 @@ impl Session {
     }
 
     /// True once the session is closed.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// if !session.is_closed() {
+    ///     session.try_send("still there?").ok();
+    /// }
+    /// # }
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.lock().reason().is_some()
     }
@@ -573,6 +628,13 @@ impl Session {
 
     /// Messages and bytes waiting in the outbound queue (for a resumable
     /// session: sent or not, until the client acknowledges them).
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// let (messages, bytes) = session.queued();
+    /// println!("{messages} messages ({bytes} bytes) waiting");
+    /// # }
+    /// ```
     pub fn queued(&self) -> (usize, usize) {
         self.inner.lock().queued()
     }
@@ -581,6 +643,13 @@ impl Session {
     ///
     /// # Cancel safety
     /// Cancel-safe.
+    ///
+    /// ```
+    /// # async fn demo(session: actix_sockjs::Session) {
+    /// let why = session.closed().await;
+    /// println!("{} ended: {why} (code {})", session.id(), why.code());
+    /// # }
+    /// ```
     pub async fn closed(&self) -> CloseReason {
         loop {
             let closed = self.inner.closed.notified();
@@ -623,6 +692,14 @@ impl MessageStream {
     ///
     /// # Cancel safety
     /// Cancel-safe: a message is never lost when the future is dropped.
+    ///
+    /// ```
+    /// # async fn demo(mut messages: actix_sockjs::MessageStream) {
+    /// while let Some(text) = messages.recv().await {
+    ///     println!("{text}");
+    /// }
+    /// # }
+    /// ```
     pub async fn recv(&mut self) -> Option<String> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }

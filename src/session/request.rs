@@ -40,31 +40,69 @@ impl RequestInfo {
     }
 
     /// The request headers.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// let ua = session.request().headers().get("user-agent");
+    /// # drop(ua); }
+    /// ```
     pub fn headers(&self) -> &Headers {
         &self.headers
     }
 
     /// The TCP peer (a proxy's address when behind one).
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// println!("{:?}", session.request().peer_addr());
+    /// # }
+    /// ```
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.peer_addr
     }
 
     /// The request path, for example `/echo/000/abc/xhr_streaming`.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// assert!(session.request().path().ends_with(session.transport().name()));
+    /// # }
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The raw query string, without `?`.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// println!("?{}", session.request().query_string());
+    /// # }
+    /// ```
     pub fn query_string(&self) -> &str {
         &self.query
     }
 
     /// The first value of a query parameter, percent-decoded.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// let room = session.request().query_param("room").unwrap_or_else(|| "lobby".into());
+    /// # drop(room); }
+    /// ```
     pub fn query_param(&self, name: &str) -> Option<String> {
         query_param(&self.query, name)
     }
 
     /// The value of a cookie sent with the request.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// if let Some(sid) = session.request().cookie("sid") {
+    ///     println!("logged in as {sid}");
+    /// }
+    /// # }
+    /// ```
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all("cookie")
@@ -125,6 +163,12 @@ impl Headers {
     }
 
     /// The first value of the header `name` (any case).
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// let host = session.request().headers().get("host");
+    /// # drop(host); }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&HeaderValue> {
         self.0
             .iter()
@@ -133,6 +177,12 @@ impl Headers {
     }
 
     /// Every value of the header `name` (any case), in order.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// let n = session.request().headers().get_all("cookie").count();
+    /// # drop(n); }
+    /// ```
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a HeaderValue> + 'a {
         self.0
             .iter()
@@ -141,16 +191,36 @@ impl Headers {
     }
 
     /// Every header, in order.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// for (name, value) in session.request().headers().iter() {
+    ///     println!("{name}: {value:?}");
+    /// }
+    /// # }
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
         self.0.iter().map(|(n, v)| (n, v))
     }
 
     /// Number of header lines.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// println!("{} headers", session.request().headers().len());
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// True without headers.
+    ///
+    /// ```
+    /// # fn demo(session: actix_sockjs::Session) {
+    /// assert_eq!(session.request().headers().is_empty(), session.request().headers().len() == 0);
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
