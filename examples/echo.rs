@@ -12,6 +12,13 @@ async fn echo(session: Session, mut messages: MessageStream) {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
+    // Logs: RUST_LOG=debug for everything (default: info).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
     let sockjs = SockJs::new(echo); // once, outside the closure: shared by every worker
     HttpServer::new(move || App::new().service(sockjs.scope("/echo")))
         .h1_allow_half_closed(false)

@@ -38,6 +38,12 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let mut options = conformance::Options::default();
     if let Some(url) = std::env::var("SOCKJS_URL").ok().filter(|u| !u.is_empty()) {
         options.sockjs_url = url;
