@@ -92,10 +92,11 @@ async fn main() -> std::io::Result<()> {
     let room = Group::new();
     let next = Arc::new(AtomicUsize::new(0));
     let chat = SockJs::new(move |session, messages| member(room.clone(), session, messages))
+        .name("chat")
         .accept(move |req| accept(next.clone(), req))
         .sockjs_url("/sockjs-iframe.min.js");
     let mut registry = Registry::default();
-    chat.register_metrics(&mut registry);
+    metrics::register(&mut registry);
     let registry = Arc::new(registry);
 
     let app_chat = chat.clone();

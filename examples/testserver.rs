@@ -48,10 +48,35 @@ async fn main() -> std::io::Result<()> {
     if let Some(url) = std::env::var("SOCKJS_URL").ok().filter(|u| !u.is_empty()) {
         options.sockjs_url = url;
     }
+    // REDIS_URL: this node joins a cluster on that Redis (NODE_TIMEOUT_MS:
+    // how soon a silent node counts as lost).
+    #[cfg(feature = "redis")]
+    if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+        let mut b = actix_sockjs::Cluster::builder(&url);
+        if let Some(ms) = std::env::var("NODE_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            b = b.node_timeout(std::time::Duration::from_millis(ms));
+        }
+        match b.build() {
+            Ok(c) => options.cluster = Some(c),
+            Err(e) => {
+                eprintln!("testserver: REDIS_URL: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let services = conformance::services(&options);
+    // Every service's metrics on /metrics.
+    let mut registry = prometheus_client::registry::Registry::default();
+    actix_sockjs::metrics::register(&mut registry);
+    let registry = std::sync::Arc::new(registry);
     let server = HttpServer::new(move || {
         let services = services.clone();
-        App::new().configure(move |cfg| conformance::configure(&services, cfg))
+        App::new()
+            .route("/metrics", actix_sockjs::metrics::route(registry.clone()))
+            .configure(move |cfg| conformance::configure(&services, cfg))
     })
     .h1_allow_half_closed(false)
     .workers(2)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the browser/interop suites need on a fresh Debian machine, and
 # nothing that is already there (safe to run every time):
-#   - Debian's chromium (/usr/bin/chromium) and nginx (nginx-light), via apt-get,
+#   - Debian's chromium (/usr/bin/chromium), nginx (nginx-light) and
+#     redis-server (the cluster tests), via apt-get,
 #     running 'apt-get update' first only when something must be installed;
 #   - client-js's npm dependencies, via 'npm ci', unless node_modules already
 #     matches package-lock.json (checked by a hash stamp written after npm ci).
@@ -12,6 +13,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=()
@@ -22,6 +24,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 [ -x /usr/bin/chromium ] || { echo "browser-deps: /usr/bin/chromium still missing" >&2; exit 1; }
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { echo "browser-deps: nginx still missing" >&2; exit 1; }
+command -v redis-server >/dev/null 2>&1 || { echo "browser-deps: redis-server still missing" >&2; exit 1; }
+# The Debian package starts a redis-server on 6379; the tests start their own.
 
 cd "$repo/client-js"
 stamp=node_modules/.browser-deps.lock-sha256

@@ -75,8 +75,20 @@ pub struct Group {
 }
 
 #[derive(Default)]
-struct GroupInner {
+pub(crate) struct GroupInner {
     members: Mutex<HashMap<usize, Session>>,
+    /// A named group of a clustered service: broadcasts reach its members
+    /// on every node.
+    #[cfg(feature = "redis")]
+    link: std::sync::OnceLock<(Arc<crate::cluster::Node>, Arc<str>, String)>,
+}
+
+/// Delivers `message` to a group's members on this node (a broadcast from
+/// another node).
+#[cfg(feature = "redis")]
+pub(crate) fn deliver_local(group: &GroupInner, message: Message) -> BroadcastReport {
+    let members: Vec<Session> = group.members().values().cloned().collect();
+    send_all(members.iter().map(|s| &*s.inner), message)
 }
 
 impl GroupInner {
@@ -173,7 +185,10 @@ impl Group {
     }
 
     /// Sends `message` to every member, encoding its frame once. Never
-    /// waits: see [`BroadcastReport`] for what happens at a full queue.
+    /// waits: see [`BroadcastReport`] for what happens at a full queue. A
+    /// named group of a clustered service ([`SockJs::group`](crate::SockJs::group))
+    /// also reaches its members on the other nodes, in the order each node
+    /// published (the report counts this node's members).
     ///
     /// ```
     /// let room = actix_sockjs::Group::new();
@@ -181,11 +196,25 @@ impl Group {
     /// assert_eq!(report.queued, 0); // nobody joined yet
     /// ```
     pub fn broadcast(&self, message: impl Into<Message>) -> BroadcastReport {
+        let message = message.into();
+        #[cfg(feature = "redis")]
+        if let Some((node, svc, name)) = self.inner.link.get() {
+            node.publish(svc, name, message.as_str());
+        }
         let members = self.sessions();
-        send_all(members.iter().map(|s| &*s.inner), message.into())
+        send_all(members.iter().map(|s| &*s.inner), message)
     }
 
-    /// Sends each member the message `build` makes for it (`None`: skip
+    /// A named group of a clustered service.
+    #[cfg(feature = "redis")]
+    pub(crate) fn clustered(node: Arc<crate::cluster::Node>, svc: Arc<str>, name: &str) -> Group {
+        let g = Group::new();
+        node.add_group(&svc, name, &g.inner);
+        let _ = g.inner.link.set((node, svc, name.to_owned()));
+        g
+    }
+
+    /// Sends each member on this node the message `build` makes for it (`None`: skip
     /// it), for payloads that differ by recipient, such as STOMP's
     /// per-subscription `MESSAGE` headers. Never waits, like
     /// [`Group::broadcast`]. Members that get the same payload should get
@@ -238,10 +267,15 @@ impl Group {
         except: &Session,
         message: impl Into<Message>,
     ) -> BroadcastReport {
+        let message = message.into();
+        #[cfg(feature = "redis")]
+        if let Some((node, svc, name)) = self.inner.link.get() {
+            node.publish(svc, name, message.as_str());
+        }
         let members = self.sessions();
         send_all(
             members.iter().filter(|s| *s != except).map(|s| &*s.inner),
-            message.into(),
+            message,
         )
     }
 }

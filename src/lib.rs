@@ -63,7 +63,7 @@
 //!   duplicated or reordered across drops, on every transport.
 //! - **Operations:** [`SockJs::shutdown`] and [`shutdown_signal`] (graceful
 //!   stop, `c[1012,"Server restarting"]`), [`metrics`] (Prometheus, with
-//!   [`SockJs::register_metrics`]), logs through `tracing` (a span per session;
+//!   [`SockJs::name`] labels them), logs through `tracing` (a span per session;
 //!   `log` records too, for `log` users). `docs/production.md` is the
 //!   operator's guide, with a tested nginx configuration.
 //!
@@ -75,6 +75,8 @@
 mod accept;
 mod broadcast;
 pub mod client_js;
+#[cfg(feature = "redis")]
+mod cluster;
 pub mod config;
 mod error;
 mod http;
@@ -88,6 +90,8 @@ mod transport;
 
 pub use accept::{Accepted, Refusal};
 pub use broadcast::{BroadcastReport, Group};
+#[cfg(feature = "redis")]
+pub use cluster::{Cluster, ClusterBuilder};
 pub use config::{AllowedOrigins, Overflow};
 pub use error::{CloseReason, TrySendError};
 pub use protocol::message::Message;

@@ -1,27 +1,16 @@
 //! Prometheus metrics, on [`prometheus_client`].
 //!
-//! Every service counts, whether or not it is registered: the hot path only
-//! adds to atomics resolved when the service was made (no label lookups, no
-//! locks), so registering costs nothing per message. Register a service's
-//! metrics into your [`Registry`] with [`SockJs::register_metrics`](crate::SockJs::register_metrics)
-//! and serve the registry with [`route`]. The names and labels are listed in
-//! `docs/production.md` (a Grafana-ready table).
+//! Every service counts, whether or not anything is registered: the hot
+//! path only adds to atomics resolved when the service was made (no label
+//! lookups, no locks). The families are the process's, one set for all
+//! services, each sample labelled with its service's name
+//! ([`SockJs::name`](crate::SockJs::name), `default` when unnamed).
+//! [`register`] puts them in your [`Registry`] once; [`route`] serves it.
+//! The names and labels are listed in `docs/production.md` (a
+//! Grafana-ready table).
 //!
 //! ```
 //! use std::sync::Arc;
-//! use actix_web::App;
-//! use actix_sockjs::{metrics, SockJs};
-//! use prometheus_client::registry::Registry;
-//!
-//! let echo = SockJs::new(|_session, _messages| async {});
-//! let mut registry = Registry::default();
-//! echo.register_metrics(&mut registry);
-//! let registry = Arc::new(registry);
-//! let app = App::new()
-//!     .service(echo.scope("/echo"))
-//!     .route("/metrics", metrics::route(registry));
-//! # drop(app);
-//! ```
 
 use std::sync::Arc;
 
@@ -30,14 +19,13 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::error::CloseReason;
 use crate::protocol::transport::Transport;
 
-type L1 = [(&'static str, &'static str); 1];
-type L2 = [(&'static str, &'static str); 2];
+type L2 = Vec<(&'static str, String)>;
 
 /// A `GET` route that serves `registry` in the OpenMetrics text format, for
 /// `App::route("/metrics", ...)`.
@@ -70,6 +58,7 @@ pub(crate) enum Refused {
     Accept,
     TooManySessions,
     ShuttingDown,
+    ClusterUnavailable,
     TooLarge,
     BodyTimeout,
     SendInProgress,
@@ -79,11 +68,12 @@ pub(crate) enum Refused {
 }
 
 impl Refused {
-    const ALL: [Refused; 10] = [
+    const ALL: [Refused; 11] = [
         Refused::Origin,
         Refused::Accept,
         Refused::TooManySessions,
         Refused::ShuttingDown,
+        Refused::ClusterUnavailable,
         Refused::TooLarge,
         Refused::BodyTimeout,
         Refused::SendInProgress,
@@ -98,6 +88,7 @@ impl Refused {
             Refused::Accept => "accept",
             Refused::TooManySessions => "too_many_sessions",
             Refused::ShuttingDown => "shutting_down",
+            Refused::ClusterUnavailable => "cluster_unavailable",
             Refused::TooLarge => "too_large",
             Refused::BodyTimeout => "body_timeout",
             Refused::SendInProgress => "send_in_progress",
@@ -194,29 +185,62 @@ impl PerTransport {
     }
 }
 
-/// One service's metrics.
+/// One service's metrics: handles resolved from the process's families.
 pub(crate) struct Metrics {
     per: Vec<Arc<PerTransport>>,
     refused: Vec<Counter>,
-    broadcast_dropped: Counter,
     resumes: Counter,
     resume_failures: Vec<Counter>,
     fallbacks: Vec<Counter>,
-    families: Families,
 }
 
-/// The families, kept to be registered.
+/// The process's families (one set, every service's samples labelled).
 struct Families {
-    open: Family<L1, Gauge>,
-    opened: Family<L1, Counter>,
+    open: Family<L2, Gauge>,
+    opened: Family<L2, Counter>,
     closed: Family<L2, Counter>,
-    messages_in: Family<L1, Counter>,
-    messages_out: Family<L1, Counter>,
-    bytes_in: Family<L1, Counter>,
-    bytes_out: Family<L1, Counter>,
-    refused: Family<L1, Counter>,
-    resume_failures: Family<L1, Counter>,
+    messages_in: Family<L2, Counter>,
+    messages_out: Family<L2, Counter>,
+    bytes_in: Family<L2, Counter>,
+    bytes_out: Family<L2, Counter>,
+    refused: Family<L2, Counter>,
+    broadcast_dropped: Family<L2, Counter>,
+    resumes: Family<L2, Counter>,
+    resume_failures: Family<L2, Counter>,
     fallbacks: Family<L2, Counter>,
+}
+
+fn families() -> &'static Families {
+    static F: std::sync::OnceLock<Families> = std::sync::OnceLock::new();
+    F.get_or_init(|| Families {
+        open: Family::default(),
+        opened: Family::default(),
+        closed: Family::default(),
+        messages_in: Family::default(),
+        messages_out: Family::default(),
+        bytes_in: Family::default(),
+        bytes_out: Family::default(),
+        refused: Family::default(),
+        broadcast_dropped: Family::default(),
+        resumes: Family::default(),
+        resume_failures: Family::default(),
+        fallbacks: Family::default(),
+    })
+}
+
+/// The live services by name, for the metrics read at each scrape.
+type Services = std::sync::Mutex<Vec<(String, std::sync::Weak<crate::session::Sessions>)>>;
+
+fn services() -> &'static Services {
+    static S: std::sync::OnceLock<Services> = std::sync::OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Makes a service's queue depths (and cluster link) visible at scrapes.
+pub(crate) fn track(name: &str, sessions: &Arc<crate::session::Sessions>) {
+    let mut list = services().lock().unwrap_or_else(|e| e.into_inner());
+    list.retain(|(_, w)| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), Arc::as_ptr(sessions)));
+    list.push((name.to_owned(), Arc::downgrade(sessions)));
 }
 
 impl std::fmt::Debug for Metrics {
@@ -226,64 +250,59 @@ impl std::fmt::Debug for Metrics {
 }
 
 impl Metrics {
-    pub fn new() -> Metrics {
-        let f = Families {
-            open: Family::default(),
-            opened: Family::default(),
-            closed: Family::default(),
-            messages_in: Family::default(),
-            messages_out: Family::default(),
-            bytes_in: Family::default(),
-            bytes_out: Family::default(),
-            refused: Family::default(),
-            resume_failures: Family::default(),
-            fallbacks: Family::default(),
-        };
-        let broadcast_dropped = Counter::default();
+    /// The handles of service `service`.
+    pub fn new(service: &str) -> Metrics {
+        let f = families();
+        let l = |k: &'static str, v: &str| vec![("service", service.to_owned()), (k, v.to_owned())];
+        let broadcast_dropped = f
+            .broadcast_dropped
+            .get_or_create_owned(&vec![("service", service.to_owned())]);
         let per = Transport::ALL
             .iter()
             .map(|t| {
                 let name = transport_label(*t);
-                let l = [("transport", name)];
+                let tl = l("transport", name);
                 Arc::new(PerTransport {
-                    open: f.open.get_or_create_owned(&l),
-                    opened: f.opened.get_or_create_owned(&l),
+                    open: f.open.get_or_create_owned(&tl),
+                    opened: f.opened.get_or_create_owned(&tl),
                     closed: CLOSE_REASONS.map(|r| {
-                        f.closed
-                            .get_or_create_owned(&[("transport", name), ("reason", r)])
+                        let mut ls = tl.clone();
+                        ls.push(("reason", r.to_owned()));
+                        f.closed.get_or_create_owned(&ls)
                     }),
-                    messages_in: f.messages_in.get_or_create_owned(&l),
-                    messages_out: f.messages_out.get_or_create_owned(&l),
-                    bytes_in: f.bytes_in.get_or_create_owned(&l),
-                    bytes_out: f.bytes_out.get_or_create_owned(&l),
+                    messages_in: f.messages_in.get_or_create_owned(&tl),
+                    messages_out: f.messages_out.get_or_create_owned(&tl),
+                    bytes_in: f.bytes_in.get_or_create_owned(&tl),
+                    bytes_out: f.bytes_out.get_or_create_owned(&tl),
                     broadcast_dropped: broadcast_dropped.clone(),
                 })
             })
             .collect::<Vec<_>>();
         let refused = Refused::ALL
             .iter()
-            .map(|r| f.refused.get_or_create_owned(&[("reason", r.label())]))
+            .map(|r| f.refused.get_or_create_owned(&l("reason", r.label())))
             .collect();
         let resume_failures = RESUME_FAILURES
             .iter()
-            .map(|r| f.resume_failures.get_or_create_owned(&[("reason", r)]))
+            .map(|r| f.resume_failures.get_or_create_owned(&l("reason", r)))
             .collect();
         let fallbacks = CLIENT_TRANSPORTS
             .iter()
             .flat_map(|t| FALLBACK_REASONS.iter().map(move |r| (*t, *r)))
             .map(|(t, r)| {
-                f.fallbacks
-                    .get_or_create_owned(&[("transport", t), ("reason", r)])
+                let mut ls = l("transport", t);
+                ls.push(("reason", r.to_owned()));
+                f.fallbacks.get_or_create_owned(&ls)
             })
             .collect();
         Metrics {
             per,
             refused,
-            broadcast_dropped,
-            resumes: Counter::default(),
+            resumes: f
+                .resumes
+                .get_or_create_owned(&vec![("service", service.to_owned())]),
             resume_failures,
             fallbacks,
-            families: f,
         }
     }
 
@@ -336,69 +355,75 @@ impl Metrics {
             self.fallbacks[t * FALLBACK_REASONS.len() + r].inc();
         }
     }
+}
 
-    /// Registers the families (and `queue`, read at each scrape) in `registry`.
-    pub fn register(&self, registry: &mut Registry, queue: Box<dyn Collector>) {
-        let f = &self.families;
-        let r = registry.sub_registry_with_prefix("sockjs");
-        r.register(
-            "sessions_open",
-            "Live sessions, by the transport they opened with",
-            f.open.clone(),
-        );
-        r.register(
-            "sessions_opened",
-            "Sessions opened, by transport",
-            f.opened.clone(),
-        );
-        r.register(
-            "sessions_closed",
-            "Sessions ended, by transport and reason",
-            f.closed.clone(),
-        );
-        r.register(
-            "messages_received",
-            "Messages from clients handed to the handler",
-            f.messages_in.clone(),
-        );
-        r.register(
-            "messages_sent",
-            "Messages queued for clients (broadcasts included)",
-            f.messages_out.clone(),
-        );
-        r.register(
-            "received_bytes",
-            "Bytes of messages from clients",
-            f.bytes_in.clone(),
-        );
-        r.register(
-            "sent_bytes",
-            "Bytes of messages queued for clients",
-            f.bytes_out.clone(),
-        );
-        r.register("refused", "Requests refused, by reason", f.refused.clone());
-        r.register(
-            "broadcast_dropped",
-            "Broadcast deliveries dropped at a full queue",
-            self.broadcast_dropped.clone(),
-        );
-        r.register(
-            "resumes",
-            "Sessions resumed after a dropped connection",
-            self.resumes.clone(),
-        );
-        r.register(
-            "resume_failures",
-            "Resumes refused, by reason",
-            f.resume_failures.clone(),
-        );
-        r.register(
-            "client_fallbacks",
-            "Transports client-js failed to open before the one it used, and why",
-            f.fallbacks.clone(),
-        );
-        r.register_collector(queue);
-    }
+/// Registers every service's metrics (`sockjs_*`, the process's families)
+/// in `registry`: once per registry.
+///
+/// ```
+/// let mut registry = prometheus_client::registry::Registry::default();
+/// actix_sockjs::metrics::register(&mut registry);
+/// ```
+pub fn register(registry: &mut Registry) {
+    let f = families();
+    let r = registry.sub_registry_with_prefix("sockjs");
+    r.register(
+        "sessions_open",
+        "Live sessions, by the transport they opened with",
+        f.open.clone(),
+    );
+    r.register(
+        "sessions_opened",
+        "Sessions opened, by transport",
+        f.opened.clone(),
+    );
+    r.register(
+        "sessions_closed",
+        "Sessions ended, by transport and reason",
+        f.closed.clone(),
+    );
+    r.register(
+        "messages_received",
+        "Messages from clients handed to the handler",
+        f.messages_in.clone(),
+    );
+    r.register(
+        "messages_sent",
+        "Messages queued for clients (broadcasts included)",
+        f.messages_out.clone(),
+    );
+    r.register(
+        "received_bytes",
+        "Bytes of messages from clients",
+        f.bytes_in.clone(),
+    );
+    r.register(
+        "sent_bytes",
+        "Bytes of messages queued for clients",
+        f.bytes_out.clone(),
+    );
+    r.register("refused", "Requests refused, by reason", f.refused.clone());
+    r.register(
+        "broadcast_dropped",
+        "Broadcast deliveries dropped at a full queue",
+        f.broadcast_dropped.clone(),
+    );
+    r.register(
+        "resumes",
+        "Sessions resumed after a dropped connection",
+        f.resumes.clone(),
+    );
+    r.register(
+        "resume_failures",
+        "Resumes refused, by reason",
+        f.resume_failures.clone(),
+    );
+    r.register(
+        "client_fallbacks",
+        "Transports client-js failed to open before the one it used, and why",
+        f.fallbacks.clone(),
+    );
+    r.register_collector(Box::new(QueueCollector));
 }
 
 /// The transport label: sockjs-client's name.
@@ -414,45 +439,88 @@ fn transport_label(t: Transport) -> &'static str {
     }
 }
 
-/// Queue depths, read at each scrape: what all queues hold, and the
-/// deepest queue.
-pub(crate) struct QueueCollector {
-    pub sessions: std::sync::Weak<crate::session::Sessions>,
-}
-
-impl std::fmt::Debug for QueueCollector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("QueueCollector")
-    }
-}
+/// Queue depths (and cluster links), read at each scrape, by service.
+#[derive(Debug)]
+struct QueueCollector;
 
 impl Collector for QueueCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let Some(sessions) = self.sessions.upgrade() else {
-            return Ok(());
-        };
-        let (max_messages, max_bytes) = sessions.deepest_queue();
-        let gauges = [
+        let live: Vec<(String, Arc<crate::session::Sessions>)> = services()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(|(n, w)| Some((n.clone(), w.upgrade()?)))
+            .collect();
+        type Gauges<'a> = [(&'a str, &'a str, Vec<(String, i64)>); 3];
+        let mut gauges: Gauges = [
             (
                 "queued_bytes",
                 "Bytes waiting in all outbound queues (resumable: until acknowledged)",
-                sessions.buffered() as i64,
+                Vec::new(),
             ),
             (
                 "queue_max_messages",
                 "Messages in the deepest outbound queue",
-                max_messages as i64,
+                Vec::new(),
             ),
             (
                 "queue_max_bytes",
                 "Bytes in the deepest outbound queue",
-                max_bytes as i64,
+                Vec::new(),
             ),
         ];
-        for (name, help, value) in gauges {
-            let g = ConstGauge::new(value);
-            let m = encoder.encode_descriptor(name, help, None, g.metric_type())?;
-            g.encode(m)?;
+        #[cfg(feature = "redis")]
+        let mut cluster: Vec<(String, i64, u64)> = Vec::new();
+        for (name, sessions) in &live {
+            let (m, b) = sessions.deepest_queue();
+            gauges[0].2.push((name.clone(), sessions.buffered() as i64));
+            gauges[1].2.push((name.clone(), m as i64));
+            gauges[2].2.push((name.clone(), b as i64));
+            #[cfg(feature = "redis")]
+            if let Some(link) = &sessions.cluster {
+                cluster.push((
+                    name.clone(),
+                    i64::from(link.node.is_up()),
+                    link.node
+                        .failures
+                        .load(std::sync::atomic::Ordering::Relaxed),
+                ));
+            }
+        }
+        for (metric, help, values) in &gauges {
+            let family: Family<L2, Gauge> = Family::default();
+            for (svc, v) in values {
+                family
+                    .get_or_create(&vec![("service", svc.clone())])
+                    .set(*v);
+            }
+            let m = encoder.encode_descriptor(metric, help, None, family.metric_type())?;
+            family.encode(m)?;
+        }
+        #[cfg(feature = "redis")]
+        if !cluster.is_empty() {
+            let up: Family<L2, Gauge> = Family::default();
+            let failures: Family<L2, Counter> = Family::default();
+            for (svc, u, f) in &cluster {
+                up.get_or_create(&vec![("service", svc.clone())]).set(*u);
+                failures
+                    .get_or_create(&vec![("service", svc.clone())])
+                    .inc_by(*f);
+            }
+            let m = encoder.encode_descriptor(
+                "cluster_up",
+                "1 while both links to Redis are up",
+                None,
+                up.metric_type(),
+            )?;
+            up.encode(m)?;
+            let m = encoder.encode_descriptor(
+                "cluster_failures",
+                "Cross-node work refused or lost while Redis was unreachable",
+                None,
+                failures.metric_type(),
+            )?;
+            failures.encode(m)?;
         }
         Ok(())
     }

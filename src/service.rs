@@ -68,6 +68,8 @@ struct Service {
     refused: origin::Warned,
     /// Refusals at a limit (logged at warn, rate-limited).
     limits: limits::LimitLog,
+    /// Named groups ([`SockJs::group`]).
+    groups: std::sync::Mutex<std::collections::HashMap<String, crate::Group>>,
 }
 
 impl std::fmt::Debug for SockJs {
@@ -110,6 +112,7 @@ impl SockJs {
                 sessions: Arc::new(Sessions::new(config, handler, None)),
                 refused: origin::Warned::default(),
                 limits: limits::LimitLog::default(),
+                groups: Default::default(),
             }),
         }
     }
@@ -536,25 +539,73 @@ impl SockJs {
         }
     }
 
-    /// Registers this service's metrics (`sockjs_*`, listed in
-    /// `docs/production.md`) in `registry`. Several services in one
-    /// registry each need a label of their own: use a sub-registry.
+    /// The named group `name` of this service, the same one each time it is
+    /// asked for. Without a cluster it is a [`Group`](crate::Group) like any
+    /// other; in a cluster ([`SockJs::cluster`]) its broadcasts reach its
+    /// members on every node.
     ///
     /// ```
-    /// use prometheus_client::registry::Registry;
-    ///
-    /// let echo = actix_sockjs::SockJs::new(|_, _| async {});
     /// let chat = actix_sockjs::SockJs::new(|_, _| async {});
-    /// let mut registry = Registry::default();
-    /// echo.register_metrics(registry.sub_registry_with_label(("service".into(), "echo".into())));
-    /// chat.register_metrics(registry.sub_registry_with_label(("service".into(), "chat".into())));
+    /// let lobby = chat.group("lobby");
+    /// assert!(lobby.is_empty());
     /// ```
-    pub fn register_metrics(&self, registry: &mut prometheus_client::registry::Registry) {
-        let sessions = &self.inner.sessions;
-        let queue = crate::metrics::QueueCollector {
-            sessions: Arc::downgrade(sessions),
+    pub fn group(&self, name: &str) -> crate::Group {
+        let mut groups = self.inner.groups.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(g) = groups.get(name) {
+            return g.clone();
+        }
+        #[cfg(feature = "redis")]
+        let g = match &self.inner.sessions.cluster {
+            Some(link) => crate::Group::clustered(link.node.clone(), link.svc.clone(), name),
+            None => crate::Group::new(),
         };
-        sessions.metrics.register(registry, Box::new(queue));
+        #[cfg(not(feature = "redis"))]
+        let g = crate::Group::new();
+        groups.insert(name.to_owned(), g.clone());
+        g
+    }
+
+    /// Joins this service to a cluster of nodes on Redis (cargo feature
+    /// `redis`) under `name` (the same on every node): any request of a
+    /// session may land on any node (it is relayed to the node that owns
+    /// the session), named groups ([`SockJs::group`]) and
+    /// [`SockJs::broadcast`] reach every node, and resumable sessions
+    /// survive the loss of their node. See the README's "Many nodes".
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cluster = actix_sockjs::Cluster::new("redis://127.0.0.1:6379")?;
+    /// let chat = actix_sockjs::SockJs::new(|_, _| async {}).cluster(&cluster, "chat");
+    /// # drop(chat);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn cluster(self, cluster: &crate::Cluster, name: &str) -> Self {
+        let mut this = self.name(name);
+        let link = crate::cluster::relay::Link::new(cluster.inner.clone(), name);
+        let sessions = Arc::get_mut(&mut this.inner).and_then(|s| Arc::get_mut(&mut s.sessions));
+        match sessions {
+            Some(sessions) => sessions.set_cluster(link),
+            None => panic!("SockJs: join the cluster before cloning or mounting the service"),
+        }
+        this
+    }
+
+    /// The service's name: the `service` label of its metrics (default
+    /// `default`), and its name in a cluster ([`SockJs::cluster`] sets it
+    /// too).
+    ///
+    /// ```
+    /// let echo = actix_sockjs::SockJs::new(|_, _| async {}).name("echo");
+    /// # drop(echo);
+    /// ```
+    pub fn name(mut self, name: &str) -> Self {
+        let sessions = Arc::get_mut(&mut self.inner).and_then(|s| Arc::get_mut(&mut s.sessions));
+        match sessions {
+            Some(sessions) => sessions.set_name(name),
+            None => panic!("SockJs: name the service before cloning or mounting it"),
+        }
+        self
     }
 
     /// Sends `message` to every live session of this service, encoding its
@@ -569,8 +620,13 @@ impl SockJs {
     /// # }
     /// ```
     pub fn broadcast(&self, message: impl Into<crate::Message>) -> crate::BroadcastReport {
+        let message = message.into();
+        #[cfg(feature = "redis")]
+        if let Some(link) = &self.inner.sessions.cluster {
+            link.node.publish(&link.svc, "*", message.as_str());
+        }
         let sessions = self.inner.sessions.all();
-        crate::broadcast::send_all(sessions.iter().map(|i| &**i), message.into())
+        crate::broadcast::send_all(sessions.iter().map(|i| &**i), message)
     }
 
     /// The service's routes under `path`, for `App::service`.
@@ -582,6 +638,8 @@ impl SockJs {
     /// # drop(app);
     /// ```
     pub fn scope(&self, path: &str) -> Scope {
+        // Mounted: its metrics are read at scrapes, its cluster finds it.
+        self.inner.sessions.announce();
         let service = self.inner.clone();
         web::scope(path).default_service(fn_service(move |req: ServiceRequest| {
             let service = service.clone();

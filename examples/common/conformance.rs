@@ -1,11 +1,10 @@
 //! The services the SockJS protocol suite and sockjs-client's tests expect,
 //! shared by `examples/testserver.rs` and the integration tests.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use actix_sockjs::{AllowedOrigins, Message, MessageStream, Session, SockJs};
+use actix_sockjs::{AllowedOrigins, Group, Message, MessageStream, Session, SockJs};
 
 /// Settings the harnesses vary.
 #[derive(Clone, Debug)]
@@ -16,6 +15,9 @@ pub struct Options {
     pub heartbeat: Duration,
     /// Disconnect delay of every service.
     pub disconnect_delay: Duration,
+    /// Every service joins this cluster (under its mount path).
+    #[cfg(feature = "redis")]
+    pub cluster: Option<actix_sockjs::Cluster>,
 }
 
 impl Default for Options {
@@ -24,6 +26,8 @@ impl Default for Options {
             sockjs_url: actix_sockjs::config::DEFAULT_SOCKJS_URL.to_owned(),
             heartbeat: actix_sockjs::config::DEFAULT_HEARTBEAT,
             disconnect_delay: actix_sockjs::config::DEFAULT_DISCONNECT_DELAY,
+            #[cfg(feature = "redis")]
+            cluster: None,
         }
     }
 }
@@ -67,34 +71,24 @@ async fn ticker(session: Session, _messages: MessageStream) {
     }
 }
 
-type Room = Arc<Mutex<HashMap<usize, Session>>>;
-
+/// Every message goes to every member of the service's group `room` (on
+/// every node, in a cluster).
 fn broadcast(
+    room: Arc<OnceLock<Group>>,
 ) -> impl Fn(Session, MessageStream) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>
        + Send
        + Sync
        + 'static {
-    let room: Room = Arc::default();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     move |session: Session, mut messages: MessageStream| {
-        let room = room.clone();
-        let me = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let room = room.get().cloned().unwrap_or_default();
         Box::pin(async move {
-            lock(&room).insert(me, session);
+            room.join(&session);
             while let Some(m) = messages.recv().await {
-                let shared = Message::prepared(m);
-                let members: Vec<Session> = lock(&room).values().cloned().collect();
-                for s in members {
-                    let _ = s.try_send(shared.clone());
-                }
+                room.broadcast(Message::prepared(m));
             }
-            lock(&room).remove(&me);
+            room.leave(&session);
         })
     }
-}
-
-fn lock(room: &Room) -> std::sync::MutexGuard<'_, HashMap<usize, Session>> {
-    room.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Every conformance service with its mount path.
@@ -105,7 +99,8 @@ pub fn services(options: &Options) -> Vec<(&'static str, SockJs)> {
             .heartbeat(options.heartbeat)
             .disconnect_delay(options.disconnect_delay)
     };
-    vec![
+    let room = Arc::new(OnceLock::new());
+    let services = vec![
         ("/echo", base(SockJs::new(echo)).response_limit(4096)),
         (
             "/close",
@@ -122,7 +117,7 @@ pub fn services(options: &Options) -> Vec<(&'static str, SockJs)> {
             base(SockJs::new(echo)).cookie_needed(true),
         ),
         ("/amplify", base(SockJs::new(amplify))),
-        ("/broadcast", base(SockJs::new(broadcast()))),
+        ("/broadcast", base(SockJs::new(broadcast(room.clone())))),
         ("/ticker", base(SockJs::new(ticker))),
         // Not in the protocol suite: refusals a client can read.
         (
@@ -131,7 +126,23 @@ pub fn services(options: &Options) -> Vec<(&'static str, SockJs)> {
                 .accept(|_req| async { Err(actix_sockjs::Refusal::forbidden("Members only.")) }),
         ),
         ("/full", base(SockJs::new(echo)).max_sessions(0)),
-    ]
+    ];
+    let services: Vec<(&'static str, SockJs)> = services
+        .into_iter()
+        .map(|(path, s)| (path, s.name(path.trim_start_matches('/'))))
+        .collect();
+    #[cfg(feature = "redis")]
+    let services: Vec<_> = match &options.cluster {
+        Some(cluster) => services
+            .into_iter()
+            .map(|(path, s)| (path, s.cluster(cluster, path.trim_start_matches('/'))))
+            .collect(),
+        None => services,
+    };
+    if let Some((_, s)) = services.iter().find(|(p, _)| *p == "/broadcast") {
+        let _ = room.set(s.group("room"));
+    }
+    services
 }
 
 /// Mounts the services into an `App`.

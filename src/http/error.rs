@@ -42,6 +42,12 @@ pub(crate) enum RequestError {
     Refused(crate::accept::Refusal),
     /// The service is shutting down: no new sessions.
     ShuttingDown,
+    /// Cross-node work while Redis cannot be reached.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    ClusterUnavailable,
+    /// The session's owner (another node) answered this.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Remote(u16, String),
     /// actix refused with its own answer.
     Other(actix_web::Error),
 }
@@ -55,6 +61,8 @@ impl RequestError {
             RequestError::Refused(_) => R::Accept,
             RequestError::TooManySessions => R::TooManySessions,
             RequestError::ShuttingDown => R::ShuttingDown,
+            RequestError::ClusterUnavailable => R::ClusterUnavailable,
+            RequestError::Remote(..) => R::Other,
             RequestError::TooLarge(_) => R::TooLarge,
             RequestError::BodyTimeout => R::BodyTimeout,
             RequestError::SendInProgress | RequestError::OutOfOrder => R::SendInProgress,
@@ -83,6 +91,7 @@ impl RequestError {
                 | RequestError::TooLarge(_)
                 | RequestError::BodyTimeout
                 | RequestError::ShuttingDown
+                | RequestError::ClusterUnavailable
         )
     }
 }
@@ -112,6 +121,10 @@ impl fmt::Display for RequestError {
             RequestError::OriginRefused => f.write_str("Origin not allowed."),
             RequestError::Refused(r) => f.write_str(r.reason()),
             RequestError::ShuttingDown => f.write_str("Server shutting down."),
+            RequestError::ClusterUnavailable => f.write_str(
+                "Cluster unavailable: the session is on another node and Redis cannot be reached.",
+            ),
+            RequestError::Remote(_, text) => f.write_str(text),
             RequestError::Other(e) => e.fmt(f),
         }
     }
@@ -128,8 +141,11 @@ impl ResponseError for RequestError {
             | RequestError::CallbackRequired
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            RequestError::TooManySessions | RequestError::ShuttingDown => {
-                StatusCode::SERVICE_UNAVAILABLE
+            RequestError::TooManySessions
+            | RequestError::ShuttingDown
+            | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RequestError::Remote(status, _) => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
             }
             RequestError::Refused(r) => r.status(),
             RequestError::SendInProgress | RequestError::OutOfOrder => StatusCode::CONFLICT,

@@ -61,6 +61,10 @@ impl LimitLog {
                  stalled proxy; raise `.body_timeout(..)` if they are legitimate",
                 config.body_timeout
             ),
+            RequestError::ClusterUnavailable => {
+                "Redis cannot be reached: requests for sessions on other nodes are refused"
+                    .to_owned()
+            }
             _ => "the service is shutting down".to_owned(),
         };
         tracing::warn!(

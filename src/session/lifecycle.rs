@@ -89,6 +89,11 @@ pub(crate) struct Sessions {
     pub metrics: Arc<Metrics>,
     /// [`Sessions::shut_down`] was called: no new sessions.
     shutting_down: AtomicBool,
+    /// The service's name (metrics, cluster).
+    name: String,
+    /// The service's place in a cluster, when it has one.
+    #[cfg(feature = "redis")]
+    pub cluster: Option<crate::cluster::relay::Link>,
 }
 
 impl Sessions {
@@ -99,9 +104,40 @@ impl Sessions {
             config,
             handler,
             accept,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(Metrics::new("default")),
             shutting_down: AtomicBool::new(false),
+            name: "default".to_owned(),
+            #[cfg(feature = "redis")]
+            cluster: None,
         }
+    }
+
+    /// Names the service in metrics (the builder, before any session).
+    pub fn set_name(&mut self, name: &str) {
+        self.metrics = Arc::new(Metrics::new(name));
+        self.name = name.to_owned();
+    }
+
+    /// Makes the mounted service known: to the metrics read at scrapes,
+    /// and to its cluster (relayed requests, broadcasts). Idempotent.
+    pub fn announce(self: &Arc<Self>) {
+        crate::metrics::track(&self.name, self);
+        #[cfg(feature = "redis")]
+        if let Some(link) = &self.cluster {
+            link.node.add_service(&link.svc, self);
+        }
+    }
+
+    /// Joins a cluster (the builder, before any session).
+    #[cfg(feature = "redis")]
+    pub fn set_cluster(&mut self, link: crate::cluster::relay::Link) {
+        self.cluster = Some(link);
+    }
+
+    /// The request carries the resume token of a session that is here.
+    #[cfg(feature = "redis")]
+    pub fn has_token(&self, ask: &ResumeAsk) -> bool {
+        matches!(&ask.kind, ResumeKind::Token(t) if self.registry.by_token(t).is_some())
     }
 
     /// Replaces the configuration (the builder, before any session).
@@ -183,6 +219,50 @@ impl Sessions {
 
     /// The HTTP session `id`, the resumable session a token names, or a new
     /// one: the accept hook sees the request first, then the handler starts.
+    /// The session `id`, or the resumable session a token names (which
+    /// answers to `id` from then on), or why that resume fails; `None` when
+    /// the request would make a new session.
+    pub fn find(&self, id: &str, _transport: Transport, ask: &ResumeAsk) -> Option<Open> {
+        if let Some(inner) = self.registry.get(id) {
+            // `resume=1` without `ack`: the client never got the open frame.
+            let mode = match (&ask.kind, ask.ack) {
+                (ResumeKind::New, None) => AttachMode::Reopen,
+                _ => AttachMode::Continue,
+            };
+            return Some(Open::Session(inner, mode));
+        }
+        let ResumeKind::Token(token) = &ask.kind else {
+            return None;
+        };
+        let open = match self.registry.by_token(token) {
+            // It answers to this URL from now on.
+            Some(inner) if self.registry.alias(id, &inner) => {
+                self.metrics.resumed();
+                #[cfg(feature = "redis")]
+                if let Some(link) = &self.cluster {
+                    link.claim(id);
+                }
+                return Some(Open::Session(inner, AttachMode::Resumed));
+            }
+            Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
+            None => Open::ResumeFailed(self.unknown_token(token)),
+        };
+        if let Open::ResumeFailed(why) = &open {
+            self.metrics.resume_failed(why);
+        }
+        Some(open)
+    }
+
+    /// Why a token is not known: expired, or from another run of the server.
+    fn unknown_token(&self, token: &str) -> &'static str {
+        #[cfg(feature = "redis")]
+        if self.cluster.is_some() {
+            // Other nodes issue tokens too.
+            return "Resume failed: session expired";
+        }
+        unknown_token(token)
+    }
+
     /// `admitted` is what [`Sessions::admit`] said.
     pub fn open(
         self: &Arc<Self>,
@@ -192,27 +272,7 @@ impl Sessions {
         ask: &ResumeAsk,
         admitted: Option<Accepted>,
     ) -> Result<Open, RequestError> {
-        if let Some(inner) = self.registry.get(id) {
-            // `resume=1` without `ack`: the client never got the open frame.
-            let mode = match (&ask.kind, ask.ack) {
-                (ResumeKind::New, None) => AttachMode::Reopen,
-                _ => AttachMode::Continue,
-            };
-            return Ok(Open::Session(inner, mode));
-        }
-        if let ResumeKind::Token(token) = &ask.kind {
-            let open = match self.registry.by_token(token) {
-                // It answers to this URL from now on.
-                Some(inner) if self.registry.alias(id, &inner) => {
-                    self.metrics.resumed();
-                    return Ok(Open::Session(inner, AttachMode::Resumed));
-                }
-                Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
-                None => Open::ResumeFailed(unknown_token(token)),
-            };
-            if let Open::ResumeFailed(why) = &open {
-                self.metrics.resume_failed(why);
-            }
+        if let Some(open) = self.find(id, transport, ask) {
             return Ok(open);
         }
         // The session was there when the hook was skipped, and is gone.
@@ -239,6 +299,10 @@ impl Sessions {
         match made {
             Ok((inner, Some(stream))) => {
                 if let Some(token) = inner.lock().token().cloned() {
+                    #[cfg(feature = "redis")]
+                    if let Some(link) = &self.cluster {
+                        link.claim_token(&token);
+                    }
                     self.registry.register_token(token, &inner);
                 }
                 self.registry.register_user(&inner);
@@ -270,7 +334,7 @@ impl Sessions {
     ) -> Result<Socket, RequestError> {
         if let ResumeKind::Token(token) = &ask.kind {
             let Some(inner) = self.registry.by_token(token) else {
-                let why = unknown_token(token);
+                let why = self.unknown_token(token);
                 self.metrics.resume_failed(why);
                 return Ok(Socket::Refused(why));
             };
@@ -307,6 +371,10 @@ impl Sessions {
         );
         self.registry.register_anonymous(&inner);
         if let Some(token) = inner.lock().token().cloned() {
+            #[cfg(feature = "redis")]
+            if let Some(link) = &self.cluster {
+                link.claim_token(&token);
+            }
             self.registry.register_token(token, &inner);
         }
         self.registry.register_user(&inner);
@@ -443,6 +511,15 @@ impl Sessions {
         inner.wake_all();
         self.registry.remove(inner);
         inner.metrics.closed(inner.lock().reason());
+        #[cfg(feature = "redis")]
+        if let Some(link) = &self.cluster {
+            for id in inner.named_id().into_iter().chain(inner.aliases()) {
+                link.release(&id);
+            }
+            if let Some(token) = inner.lock().token().cloned() {
+                link.release_token(&token);
+            }
+        }
     }
 }
 

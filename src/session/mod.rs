@@ -20,6 +20,8 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 pub(crate) use attachment::{AttachMode, Attachment, Outgoing};
+#[cfg(feature = "redis")]
+pub(crate) use lifecycle::ResumeKind;
 pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions, Socket};
 pub(crate) use registry::Key;
 pub(crate) use request::query_param;
@@ -314,6 +316,15 @@ impl Inner {
     /// The id the client chose.
     pub(crate) fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The id an HTTP session is registered under.
+    #[cfg(feature = "redis")]
+    pub(crate) fn named_id(&self) -> Option<Arc<str>> {
+        match &self.key {
+            Key::Named(id) => Some(id.clone()),
+            Key::Anonymous(_) => None,
+        }
     }
 
     /// The user the accept hook named.

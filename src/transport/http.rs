@@ -16,12 +16,14 @@ use actix_web::http::header::HeaderValue;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use std::sync::Arc;
+
 use super::{SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
 use crate::protocol::inbound::{self, PayloadError};
-use crate::session::{Attachment, Open, Outgoing, ResumeAsk, ResumeError};
+use crate::session::{Attachment, Inner, Open, Outgoing, ResumeAsk, ResumeError};
 
 /// The HTTP receiving transports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,15 +191,17 @@ pub(crate) async fn receive(
     };
     let framing = Framing::new(receiver, callback.as_deref());
     let ask = ResumeAsk::from_query(req.query_string());
+    #[cfg(feature = "redis")]
+    if let Some(link) = r.sessions.cluster.clone() {
+        if let Some(answer) = cluster_receive(&r, &link, receiver, &framing, &ask).await? {
+            return Ok(answer);
+        }
+    }
     let admitted = r.sessions.admit(req, Some(&r.id), &ask).await?;
     let opened = r
         .sessions
         .open(req, &r.id, receiver.transport(), &ask, admitted)?;
-    let mut b = headers::session(req, StatusCode::OK);
-    b.content_type(HeaderValue::from_static(receiver.content_type()));
-    if r.sessions.config.cookie_needed {
-        headers::jsessionid(&mut b, req);
-    }
+    let mut b = receive_head(&r, receiver);
     let (inner, mode) = match opened {
         Open::Session(inner, mode) => (inner, mode),
         Open::ResumeFailed(why) => {
@@ -236,6 +240,140 @@ pub(crate) async fn receive(
     })
 }
 
+/// The response head of a receiving request.
+fn receive_head(r: &SessionRequest, receiver: HttpReceiver) -> HttpResponseBuilder {
+    let mut b = headers::session(&r.http, StatusCode::OK);
+    b.content_type(HeaderValue::from_static(receiver.content_type()));
+    if r.sessions.config.cookie_needed {
+        headers::jsessionid(&mut b, &r.http);
+    }
+    b
+}
+
+/// A receiving request for a session this node does not have: `None` to
+/// serve it here (a new session, claimed for this node), else the answer:
+/// relayed from the session's owner, or the close frame of a session whose
+/// node is gone.
+#[cfg(feature = "redis")]
+async fn cluster_receive(
+    r: &SessionRequest,
+    link: &crate::cluster::relay::Link,
+    receiver: HttpReceiver,
+    framing: &Framing,
+    ask: &ResumeAsk,
+) -> Result<Option<HttpResponse>, RequestError> {
+    use crate::cluster::relay::Owner;
+    if r.sessions.get(&r.id).is_some() || r.sessions.has_token(ask) {
+        return Ok(None);
+    }
+    // A resumable session coming back on a new URL is found by its token.
+    let located = match &ask.kind {
+        crate::session::ResumeKind::Token(token) => match link.locate_token(token).await {
+            Ok(Owner::Node(owner)) => Ok(Owner::Node(owner)),
+            // Here, gone with its node, or unknown: answered here.
+            Ok(_) | Err(_) => return Ok(None),
+        },
+        _ => link.locate(&r.id, true).await,
+    };
+    let owner = match located {
+        Ok(Owner::Here) => return Ok(None),
+        // Redis is away: a new session is served here (local sessions go on).
+        Err(_) => return Ok(None),
+        Ok(Owner::Lost(owner)) => {
+            link.forget(&r.id, &owner);
+            let frame = crate::cluster::relay::lost_frame();
+            return Ok(Some(one_frame(
+                &r.http,
+                receive_head(r, receiver),
+                framing,
+                &frame,
+            )));
+        }
+        Ok(Owner::Node(owner)) => owner,
+    };
+    // Without the pub/sub link no answer could come back.
+    if !link.node.is_up() {
+        return Err(RequestError::ClusterUnavailable);
+    }
+    let config = &r.sessions.config;
+    let relayed = link
+        .receive(
+            &owner,
+            &r.id,
+            receiver.transport().name(),
+            r.http.query_string(),
+            receiver.streaming(),
+            config.response_limit,
+            config.queue_bytes.max(64 * 1024),
+        )
+        .await;
+    let mut frames = match relayed {
+        Ok(Ok(frames)) => frames,
+        Ok(Err((status, text))) => return Err(RequestError::Remote(status, text)),
+        Err(_) => return Err(RequestError::ClusterUnavailable),
+    };
+    let b = receive_head(r, receiver);
+    if !receiver.streaming() {
+        let mut b = b;
+        let frame = frames
+            .next()
+            .await
+            .unwrap_or_else(|| ByteString::from_static(frame::HEARTBEAT));
+        return Ok(Some(b.body(framing.wrap(&frame))));
+    }
+    let framing = framing.clone();
+    let prelude = framing.prelude();
+    let body = stream::unfold(
+        (frames, framing, prelude),
+        |(mut frames, framing, prelude)| async move {
+            if let Some(p) = prelude {
+                return Some((Ok(p), (frames, framing, None)));
+            }
+            let f = frames.next().await?;
+            let chunk = framing.wrap(&f);
+            Some((
+                Ok::<_, std::convert::Infallible>(chunk),
+                (frames, framing, None),
+            ))
+        },
+    );
+    Ok(Some(streaming(&r.http, b, body)))
+}
+
+/// What a relayed receiving request gets from its session here.
+#[cfg(feature = "redis")]
+pub(crate) enum Source {
+    /// One frame, and the end (2010, 2011).
+    One(ByteString),
+    /// The session's receiver, to pull frames from.
+    Attached(Attachment),
+}
+
+/// A receiving request relayed here by the node it landed on (the session
+/// is here, or its token is).
+#[cfg(feature = "redis")]
+pub(crate) fn relayed_receive(
+    sessions: &Arc<crate::session::Sessions>,
+    sid: &str,
+    transport: &str,
+    query: &str,
+) -> Result<Source, RequestError> {
+    let ask = ResumeAsk::from_query(query);
+    let transport = Transport::from_name(transport).ok_or(RequestError::NotFound)?;
+    let (inner, mode) = match sessions.find(sid, transport, &ask) {
+        Some(Open::Session(inner, mode)) => (inner, mode),
+        Some(Open::ResumeFailed(why)) => return Ok(Source::One(frame::close(2011, why))),
+        None => return Err(RequestError::NotFound),
+    };
+    Ok(match inner.attach(ask.ack, mode) {
+        Ok(a) => Source::Attached(a),
+        Err(None) => Source::One(ByteString::from_static(frame::ANOTHER_CONNECTION)),
+        Err(Some(ResumeError::MessagesMissing)) => {
+            Source::One(frame::close(2011, "Resume failed: messages missing"))
+        }
+    })
+}
+
 /// A complete answer of one frame, for a request that does not attach:
 /// prelude (streaming receivers), frame, end.
 fn one_frame(
@@ -263,6 +401,10 @@ fn one_frame(
 pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse, RequestError> {
     let req = &r.http;
     let Some(inner) = r.sessions.get(&r.id) else {
+        #[cfg(feature = "redis")]
+        if let Some(link) = r.sessions.cluster.clone() {
+            return relay_send(r, &link, jsonp).await;
+        }
         return Err(RequestError::NotFound);
     };
     // One send at a time per session: what a session holds in sends is
@@ -272,10 +414,52 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     };
     let config = &r.sessions.config;
     let body = body::read(req, r.payload, config.max_message_size, config.body_timeout).await?;
-    // Resume extension: the send acknowledges what the client received,
-    // and numbers its messages (`seq`): what was accepted already is skipped.
+    deliver_send(&inner, req.query_string(), || parse_send(req, &body, jsonp)).await?;
+    Ok(send_answer(req, config.cookie_needed, jsonp))
+}
+
+/// What a send's body holds: the messages of its JSON array.
+fn parse_send(req: &HttpRequest, body: &[u8], jsonp: bool) -> Result<Vec<String>, PayloadError> {
+    if jsonp && body::is_form(req) {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map_err(|_| PayloadError::Broken)
+            .and_then(|form| match form.into_iter().find(|(k, _)| k == "d") {
+                Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
+                _ => Err(PayloadError::Empty),
+            })
+    } else {
+        inbound::parse_array(body)
+    }
+}
+
+/// The answer to a send whose messages were delivered.
+fn send_answer(req: &HttpRequest, cookie_needed: bool, jsonp: bool) -> HttpResponse {
+    let status = match jsonp {
+        true => StatusCode::OK,
+        false => StatusCode::NO_CONTENT,
+    };
+    let mut b = headers::session(req, status);
+    b.content_type(HeaderValue::from_static(headers::TEXT_PLAIN));
+    if cookie_needed {
+        headers::jsessionid(&mut b, req);
+    }
+    match jsonp {
+        true => b.body("ok"),
+        false => b.finish(),
+    }
+}
+
+/// A send's effect on its session, wherever the request landed: the resume
+/// extension's acknowledgement and numbering (`ack`, `seq`: what was
+/// accepted already is skipped), then delivery to the handler, and a
+/// resumable client's `close=1`. `messages` parses the body (after the
+/// acknowledgement, which holds even for a broken body).
+pub(crate) async fn deliver_send(
+    inner: &Arc<Inner>,
+    query: &str,
+    messages: impl FnOnce() -> Result<Vec<String>, PayloadError>,
+) -> Result<(), RequestError> {
     let resumable = inner.resumable();
-    let query = req.query_string();
     let (seq, ack) = match resumable && !query.is_empty() {
         true => (
             crate::session::query_param(query, "seq").and_then(|v| v.parse::<u64>().ok()),
@@ -289,16 +473,7 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
             inner.acknowledge(ack);
         }
     }
-    let messages = if jsonp && body::is_form(req) {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map_err(|_| PayloadError::Broken)
-            .and_then(|form| match form.into_iter().find(|(k, _)| k == "d") {
-                Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
-                _ => Err(PayloadError::Empty),
-            })
-    } else {
-        inbound::parse_array(&body)
-    }?;
+    let messages = messages()?;
     match seq.filter(|_| !messages.is_empty()) {
         Some(seq) => {
             if !inner.deliver_from(seq, messages).await {
@@ -315,19 +490,53 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
             reason: "Normal closure".into(),
         });
     }
-    let status = match jsonp {
-        true => StatusCode::OK,
-        false => StatusCode::NO_CONTENT,
+    Ok(())
+}
+
+/// A send relayed here by the node it landed on.
+#[cfg(feature = "redis")]
+pub(crate) async fn relayed_send(
+    sessions: &Arc<crate::session::Sessions>,
+    sid: &str,
+    query: &str,
+    messages: Vec<String>,
+) -> Result<String, RequestError> {
+    let inner = sessions.get(sid).ok_or(RequestError::NotFound)?;
+    let _sending = inner.begin_send().ok_or(RequestError::SendInProgress)?;
+    deliver_send(&inner, query, || Ok(messages)).await?;
+    Ok(String::new())
+}
+
+/// A send for a session this node does not have: relayed to its owner.
+#[cfg(feature = "redis")]
+async fn relay_send(
+    r: SessionRequest,
+    link: &crate::cluster::relay::Link,
+    jsonp: bool,
+) -> Result<HttpResponse, RequestError> {
+    use crate::cluster::relay::Owner;
+    let owner = match link.locate(&r.id, false).await {
+        Ok(Owner::Node(owner)) => owner,
+        Ok(Owner::Here | Owner::Lost(_)) => return Err(RequestError::NotFound),
+        Err(_) => return Err(RequestError::ClusterUnavailable),
     };
-    let mut b = headers::session(req, status);
-    b.content_type(HeaderValue::from_static(headers::TEXT_PLAIN));
-    if r.sessions.config.cookie_needed {
-        headers::jsessionid(&mut b, req);
+    if !link.node.is_up() {
+        return Err(RequestError::ClusterUnavailable);
     }
-    Ok(match jsonp {
-        true => b.body("ok"),
-        false => b.finish(),
-    })
+    let SessionRequest {
+        sessions,
+        http,
+        payload,
+        id,
+    } = r;
+    let config = &sessions.config;
+    let body = body::read(&http, payload, config.max_message_size, config.body_timeout).await?;
+    let messages = parse_send(&http, &body, jsonp)?;
+    match link.send(&owner, &id, http.query_string(), messages).await {
+        Ok((204, _)) => Ok(send_answer(&http, config.cookie_needed, jsonp)),
+        Ok((status, text)) => Err(RequestError::Remote(status, text)),
+        Err(_) => Err(RequestError::ClusterUnavailable),
+    }
 }
 
 /// A streamed answer. HTTP/1.0 has no chunked encoding: the body then ends

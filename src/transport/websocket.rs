@@ -148,6 +148,19 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
             )
         }
     };
+    // A resumed socket whose session lives on another node is refused:
+    // client-js then comes back over an HTTP transport, which is relayed.
+    #[cfg(feature = "redis")]
+    if let (Some(link), crate::session::ResumeKind::Token(token)) = (&sessions.cluster, &ask.kind) {
+        if !sessions.has_token(&ask) {
+            if let Ok(crate::cluster::relay::Owner::Node(_)) = link.locate_token(token).await {
+                return Err(RequestError::Remote(
+                    503,
+                    "The session is on another node: resume it over HTTP.".into(),
+                ));
+            }
+        }
+    }
     let admitted = sessions.admit(&req, None, &ask).await?;
     let reader_shared = shared.clone();
     let opened = sessions.open_socket(

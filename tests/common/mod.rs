@@ -5,6 +5,7 @@ pub mod client;
 #[path = "../../examples/common/conformance.rs"]
 pub mod conformance;
 pub mod faulty;
+pub mod redis;
 pub mod resume;
 
 use std::net::{SocketAddr, TcpListener};

@@ -222,9 +222,9 @@ fn sample(text: &str, name: &str, labels: &str) -> f64 {
 
 #[actix_web::test]
 async fn metrics_count_exactly_what_scripted_traffic_did() {
-    let service = identified().max_message_size(64);
+    let service = identified().max_message_size(64).name("scripted");
     let mut registry = Registry::default();
-    service.register_metrics(&mut registry);
+    actix_sockjs::metrics::register(&mut registry);
     let registry = Arc::new(registry);
     let mounted = service.clone();
     let server = common::serve(move |cfg| {
@@ -281,77 +281,137 @@ async fn metrics_count_exactly_what_scripted_traffic_did() {
     let text = get(&format!("{}/metrics", server.base()), &[]).await.text();
     let t = |name: &str, labels: &str| sample(&text, name, labels);
     assert_eq!(
-        t("sockjs_sessions_opened_total", "transport=\"xhr-polling\""),
+        t(
+            "sockjs_sessions_opened_total",
+            "service=\"scripted\",transport=\"xhr-polling\""
+        ),
         2.0
     );
     assert_eq!(
-        t("sockjs_sessions_opened_total", "transport=\"websocket\""),
+        t(
+            "sockjs_sessions_opened_total",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
         1.0
     );
-    assert_eq!(t("sockjs_sessions_open", "transport=\"xhr-polling\""), 2.0);
-    assert_eq!(t("sockjs_sessions_open", "transport=\"websocket\""), 0.0);
+    assert_eq!(
+        t(
+            "sockjs_sessions_open",
+            "service=\"scripted\",transport=\"xhr-polling\""
+        ),
+        2.0
+    );
+    assert_eq!(
+        t(
+            "sockjs_sessions_open",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
+        0.0
+    );
     assert_eq!(
         t(
             "sockjs_sessions_closed_total",
-            "transport=\"websocket\",reason=\"client\""
+            "service=\"scripted\",transport=\"websocket\",reason=\"client\""
         ),
         1.0
     );
     assert_eq!(
         t(
             "sockjs_messages_received_total",
-            "transport=\"xhr-polling\""
+            "service=\"scripted\",transport=\"xhr-polling\""
         ),
         6.0
     );
     assert_eq!(
-        t("sockjs_messages_received_total", "transport=\"websocket\""),
+        t(
+            "sockjs_messages_received_total",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
         2.0
     );
     // Echoes plus each session's greeting.
     assert_eq!(
-        t("sockjs_messages_sent_total", "transport=\"xhr-polling\""),
+        t(
+            "sockjs_messages_sent_total",
+            "service=\"scripted\",transport=\"xhr-polling\""
+        ),
         8.0
     );
     assert_eq!(
-        t("sockjs_messages_sent_total", "transport=\"websocket\""),
+        t(
+            "sockjs_messages_sent_total",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
         3.0
     );
     assert_eq!(
-        t("sockjs_received_bytes_total", "transport=\"xhr-polling\""),
+        t(
+            "sockjs_received_bytes_total",
+            "service=\"scripted\",transport=\"xhr-polling\""
+        ),
         12.0
     );
     assert_eq!(
-        t("sockjs_received_bytes_total", "transport=\"websocket\""),
+        t(
+            "sockjs_received_bytes_total",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
         3.0
     );
-    assert_eq!(t("sockjs_sent_bytes_total", "transport=\"websocket\""), 6.0);
-    assert_eq!(t("sockjs_refused_total", "reason=\"accept\""), 1.0);
-    assert_eq!(t("sockjs_refused_total", "reason=\"too_large\""), 1.0);
-    assert_eq!(t("sockjs_refused_total", "reason=\"origin\""), 0.0);
+    assert_eq!(
+        t(
+            "sockjs_sent_bytes_total",
+            "service=\"scripted\",transport=\"websocket\""
+        ),
+        6.0
+    );
+    assert_eq!(
+        t(
+            "sockjs_refused_total",
+            "service=\"scripted\",reason=\"accept\""
+        ),
+        1.0
+    );
+    assert_eq!(
+        t(
+            "sockjs_refused_total",
+            "service=\"scripted\",reason=\"too_large\""
+        ),
+        1.0
+    );
+    assert_eq!(
+        t(
+            "sockjs_refused_total",
+            "service=\"scripted\",reason=\"origin\""
+        ),
+        0.0
+    );
     assert_eq!(
         t(
             "sockjs_client_fallbacks_total",
-            "transport=\"websocket\",reason=\"timeout\""
+            "service=\"scripted\",transport=\"websocket\",reason=\"timeout\""
         ),
         1.0
     );
     assert_eq!(
         t(
             "sockjs_client_fallbacks_total",
-            "transport=\"xhr-streaming\",reason=\"error\""
+            "service=\"scripted\",transport=\"xhr-streaming\",reason=\"error\""
         ),
         1.0
     );
     assert_eq!(
         t(
             "sockjs_client_fallbacks_total",
-            "transport=\"other\",reason=\"other\""
+            "service=\"scripted\",transport=\"other\",reason=\"other\""
         ),
         1.0
     );
-    assert_eq!(t("sockjs_broadcast_dropped_total", ""), 0.0);
-    assert_eq!(t("sockjs_queued_bytes", ""), 0.0);
+    assert_eq!(
+        t("sockjs_broadcast_dropped_total", "service=\"scripted\""),
+        0.0
+    );
+    assert_eq!(t("sockjs_queued_bytes", "service=\"scripted\""), 0.0);
 }
 
 #[actix_web::test]

@@ -1,0 +1,615 @@
+//! Many nodes on Redis (cargo feature `redis`): broadcasts that reach every
+//! node, requests that land on any node (no sticky sessions), a session's
+//! owner found and reached through Redis, and resumable sessions that
+//! survive the loss of their node.
+//!
+//! A [`Cluster`] is one node's link to Redis: its own thread and tokio
+//! runtime hold a command connection (commands from every worker are
+//! coalesced into pipelines, in order) and a pub/sub connection (the node's
+//! inbox and the broadcast channels), reconnect with backoff, and keep the
+//! node's liveness key alive. Services join it with
+//! [`SockJs::cluster`](crate::SockJs::cluster).
+//!
+//! Keys (all under the prefix, `sockjs` by default):
+//!
+//! | key | what |
+//! | --- | --- |
+//! | `<p>:node:<id>` | the node is alive (6 s by default, refreshed every third of that) |
+//! | `<p>:<svc>:t:<token>` | the node that owns a resumable session |
+//! | `<p>:<svc>:s:<session id>` | the node that owns an HTTP session |
+//! | `<p>:<svc>:r:<token>` | a resumable session: its owner, ids, counts |
+//! | `<p>:<svc>:q:<token>` | its messages not yet acknowledged |
+//!
+//! Channels: `<p>:node:<id>` (relayed requests and their answers),
+//! `<p>:b:<svc>:<group>` (broadcasts).
+
+pub(crate) mod relay;
+pub(crate) mod wire;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use redis::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::broadcast::GroupInner;
+use crate::session::Sessions;
+
+/// How long a node counts as alive after its last heartbeat.
+const NODE_TTL: Duration = Duration::from_secs(6);
+/// The longest pause between two reconnection attempts.
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How long a relayed request waits for its owner to answer.
+pub(crate) const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a node's liveness is cached.
+const ALIVE_CACHE: Duration = Duration::from_millis(500);
+
+/// One node's link to Redis, for [`SockJs::cluster`](crate::SockJs::cluster).
+/// Clone it freely; every clone is the same node.
+///
+/// ```no_run
+/// use actix_sockjs::{Cluster, SockJs};
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let cluster = Cluster::new("redis://127.0.0.1:6379")?;
+/// let chat = SockJs::new(|_session, _messages| async {}).cluster(&cluster, "chat");
+/// # drop(chat);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Cluster {
+    pub(crate) inner: Arc<Node>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("node", &self.inner.id)
+            .field("up", &self.is_up())
+            .finish()
+    }
+}
+
+/// What the node's Redis thread and every service share.
+pub(crate) struct Node {
+    pub id: Arc<str>,
+    pub prefix: String,
+    /// A node silent this long counts as lost.
+    node_ttl: Duration,
+    jobs: mpsc::UnboundedSender<Job>,
+    commands_up: AtomicBool,
+    pubsub_up: AtomicBool,
+    /// Bumped each time the pub/sub link comes back (services then claim
+    /// their sessions again: Redis may have restarted empty).
+    pub epoch: AtomicU64,
+    next_id: AtomicU64,
+    /// Relayed requests this node made, waiting for answers.
+    pub pending: Mutex<HashMap<u64, relay::Pending>>,
+    /// Requests this node serves for others, by (from, id): how to stop them.
+    pub serving: Mutex<HashMap<(String, u64), oneshot::Sender<()>>>,
+    services: Mutex<HashMap<String, Weak<Sessions>>>,
+    groups: Mutex<HashMap<String, Weak<GroupInner>>>,
+    alive: Mutex<HashMap<Arc<str>, (Instant, bool)>>,
+    /// Cross-node work refused or lost because Redis was unreachable.
+    pub failures: AtomicU64,
+}
+
+/// Settings of a [`Cluster`], from [`Cluster::builder`].
+#[derive(Debug, Clone)]
+pub struct ClusterBuilder {
+    url: String,
+    prefix: String,
+    node_ttl: Duration,
+}
+
+impl ClusterBuilder {
+    /// Every key and channel under `prefix` (default `sockjs`).
+    ///
+    /// ```no_run
+    /// let b = actix_sockjs::Cluster::builder("redis://127.0.0.1").prefix("eu");
+    /// # drop(b);
+    /// ```
+    pub fn prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    /// How long a node that stopped saying it is alive counts as alive
+    /// (default 6 s; it says so every third of that). Its sessions are
+    /// lost, or taken over when resumable, after this.
+    ///
+    /// ```no_run
+    /// let b = actix_sockjs::Cluster::builder("redis://127.0.0.1")
+    ///     .node_timeout(std::time::Duration::from_secs(3));
+    /// # drop(b);
+    /// ```
+    pub fn node_timeout(mut self, timeout: Duration) -> Self {
+        self.node_ttl = timeout.max(Duration::from_millis(300));
+        self
+    }
+
+    /// Starts the node (it connects in the background; see [`Cluster::new`]).
+    ///
+    /// ```no_run
+    /// let cluster = actix_sockjs::Cluster::builder("redis://127.0.0.1").build().expect("URL");
+    /// # drop(cluster);
+    /// ```
+    pub fn build(self) -> Result<Cluster, redis::RedisError> {
+        Cluster::start(self)
+    }
+}
+
+/// A unit of work for the Redis thread: commands, and where their results go.
+enum Job {
+    Run {
+        cmds: Vec<redis::Cmd>,
+        reply: Option<oneshot::Sender<Result<Vec<Value>, ()>>>,
+    },
+}
+
+/// Redis cannot be reached now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unavailable;
+
+impl Cluster {
+    /// A node on the Redis at `url` (`redis://host:port/db`). Returns at
+    /// once: the node connects in the background, and reconnects with
+    /// backoff whenever Redis goes away (see [`Cluster::is_up`]). Fails
+    /// only for a URL that is not one.
+    ///
+    /// ```no_run
+    /// let cluster = actix_sockjs::Cluster::new("redis://127.0.0.1:6379").expect("a Redis URL");
+    /// # drop(cluster);
+    /// ```
+    pub fn new(url: &str) -> Result<Cluster, redis::RedisError> {
+        Cluster::builder(url).build()
+    }
+
+    /// A node with settings: a key prefix (several deployments on one
+    /// Redis), how soon a silent node counts as lost.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let cluster = actix_sockjs::Cluster::builder("redis://127.0.0.1")
+    ///     .prefix("staging")
+    ///     .node_timeout(Duration::from_secs(3))
+    ///     .build()
+    ///     .expect("a Redis URL");
+    /// # drop(cluster);
+    /// ```
+    pub fn builder(url: &str) -> ClusterBuilder {
+        ClusterBuilder {
+            url: url.to_owned(),
+            prefix: "sockjs".to_owned(),
+            node_ttl: NODE_TTL,
+        }
+    }
+
+    fn start(b: ClusterBuilder) -> Result<Cluster, redis::RedisError> {
+        let client = redis::Client::open(b.url.as_str())?;
+        let prefix = b.prefix.as_str();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let node = Arc::new(Node {
+            id: format!("{:016x}", random()).into(),
+            prefix: prefix.to_owned(),
+            node_ttl: b.node_ttl,
+            jobs: tx,
+            commands_up: AtomicBool::new(false),
+            pubsub_up: AtomicBool::new(false),
+            epoch: AtomicU64::new(0),
+            next_id: AtomicU64::new(1),
+            pending: Mutex::new(HashMap::new()),
+            serving: Mutex::new(HashMap::new()),
+            services: Mutex::new(HashMap::new()),
+            groups: Mutex::new(HashMap::new()),
+            alive: Mutex::new(HashMap::new()),
+            failures: AtomicU64::new(0),
+        });
+        let weak = Arc::downgrade(&node);
+        std::thread::Builder::new()
+            .name(format!("sockjs-cluster-{}", &node.id[..6]))
+            .spawn(move || run(client, rx, weak))
+            .map_err(|e| redis::RedisError::from(std::io::Error::other(e)))?;
+        Ok(Cluster { inner: node })
+    }
+
+    /// This node's id (random, per process start).
+    ///
+    /// ```no_run
+    /// # let cluster = actix_sockjs::Cluster::new("redis://127.0.0.1").expect("URL");
+    /// println!("node {}", cluster.node_id());
+    /// ```
+    pub fn node_id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// True while both links to Redis (commands, pub/sub) are up.
+    ///
+    /// ```no_run
+    /// # let cluster = actix_sockjs::Cluster::new("redis://127.0.0.1").expect("URL");
+    /// if !cluster.is_up() {
+    ///     eprintln!("Redis unreachable: serving local sessions only");
+    /// }
+    /// ```
+    pub fn is_up(&self) -> bool {
+        self.inner.is_up()
+    }
+}
+
+impl Node {
+    pub fn is_up(&self) -> bool {
+        self.commands_up.load(Ordering::Relaxed) && self.pubsub_up.load(Ordering::Relaxed)
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn key(&self, svc: &str, kind: &str, name: &str) -> String {
+        format!("{}:{svc}:{kind}:{name}", self.prefix)
+    }
+
+    pub fn node_key(&self, node: &str) -> String {
+        format!("{}:node:{node}", self.prefix)
+    }
+
+    fn inbox(&self, node: &str) -> String {
+        self.node_key(node)
+    }
+
+    fn group_channel(&self, svc: &str, group: &str) -> String {
+        format!("{}:b:{svc}:{group}", self.prefix)
+    }
+
+    /// Runs `cmds` and returns their results (server errors included, as
+    /// `Value::ServerError`), or `Unavailable`.
+    pub async fn query(&self, cmds: Vec<redis::Cmd>) -> Result<Vec<Value>, Unavailable> {
+        if !self.commands_up.load(Ordering::Relaxed) {
+            return Err(Unavailable);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Run {
+                cmds,
+                reply: Some(tx),
+            })
+            .map_err(|_| Unavailable)?;
+        match tokio::time::timeout(RELAY_TIMEOUT, rx).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            _ => Err(Unavailable),
+        }
+    }
+
+    /// Runs `cmds` without waiting (in order with every other command).
+    pub fn fire(&self, cmds: Vec<redis::Cmd>) {
+        if self.jobs.send(Job::Run { cmds, reply: None }).is_err() {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends `wire` to `node`'s inbox.
+    pub fn tell(&self, node: &str, wire: &wire::Wire) {
+        match serde_json::to_vec(wire) {
+            Ok(bytes) => {
+                let mut c = redis::cmd("PUBLISH");
+                c.arg(self.inbox(node)).arg(bytes);
+                self.fire(vec![c]);
+            }
+            Err(e) => tracing::error!("cluster: cannot encode a relay message: {e}"),
+        }
+    }
+
+    /// Whether `node` is alive (its liveness key exists), cached briefly.
+    pub async fn alive(&self, node: &str) -> Result<bool, Unavailable> {
+        if node == &*self.id {
+            return Ok(true);
+        }
+        if let Some((at, alive)) = lock(&self.alive).get(node) {
+            if at.elapsed() < ALIVE_CACHE {
+                return Ok(*alive);
+            }
+        }
+        let mut c = redis::cmd("EXISTS");
+        c.arg(self.node_key(node));
+        let v = self.query(vec![c]).await?;
+        let alive = matches!(v.first(), Some(Value::Int(1)));
+        let mut cache = lock(&self.alive);
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache.insert(node.into(), (Instant::now(), alive));
+        Ok(alive)
+    }
+
+    /// Registers a service, so relayed requests and broadcasts find it.
+    pub fn add_service(&self, name: &str, sessions: &Arc<Sessions>) {
+        lock(&self.services).insert(name.to_owned(), Arc::downgrade(sessions));
+    }
+
+    pub fn service(&self, name: &str) -> Option<Arc<Sessions>> {
+        lock(&self.services).get(name).and_then(Weak::upgrade)
+    }
+
+    fn services(&self) -> Vec<(String, Arc<Sessions>)> {
+        lock(&self.services)
+            .iter()
+            .filter_map(|(n, s)| Some((n.clone(), s.upgrade()?)))
+            .collect()
+    }
+
+    /// Registers a named group, so broadcasts from other nodes reach its
+    /// local members.
+    pub fn add_group(&self, svc: &str, name: &str, group: &Arc<GroupInner>) {
+        lock(&self.groups).insert(self.group_channel(svc, name), Arc::downgrade(group));
+    }
+
+    /// Publishes a broadcast to the other nodes' members of `group`.
+    pub fn publish(&self, svc: &str, group: &str, text: &str) {
+        let b = wire::Broadcast {
+            from: self.id.to_string(),
+            text: text.to_owned(),
+        };
+        if !self.is_up() {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("cluster: Redis unreachable: a broadcast to {svc}/{group} reached this node's members only");
+            return;
+        }
+        if let Ok(bytes) = serde_json::to_vec(&b) {
+            let mut c = redis::cmd("PUBLISH");
+            c.arg(self.group_channel(svc, group)).arg(bytes);
+            self.fire(vec![c]);
+        }
+    }
+
+    /// A message on a channel this node listens to.
+    fn dispatch(self: &Arc<Self>, channel: &str, payload: &[u8]) {
+        let inbox = self.inbox(&self.id);
+        if channel == inbox {
+            match serde_json::from_slice::<wire::Wire>(payload) {
+                Ok(w) => relay::received(self, w),
+                Err(e) => tracing::debug!("cluster: a message it cannot read: {e}"),
+            }
+            return;
+        }
+        let Ok(b) = serde_json::from_slice::<wire::Broadcast>(payload) else {
+            return;
+        };
+        if b.from == *self.id {
+            // Our own: its local members had it already.
+            return;
+        }
+        let all = channel
+            .strip_prefix(&format!("{}:b:", self.prefix))
+            .and_then(|rest| rest.strip_suffix(":*"));
+        if let Some(svc) = all {
+            if let Some(sessions) = self.service(svc) {
+                let all = sessions.all();
+                crate::broadcast::send_all(all.iter().map(|i| &**i), crate::Message::new(b.text));
+            }
+            return;
+        }
+        let group = lock(&self.groups).get(channel).and_then(Weak::upgrade);
+        if let Some(g) = group {
+            crate::broadcast::deliver_local(&g, crate::Message::new(b.text));
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn random() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    })
+}
+
+// ------------------------------------------------------------ Redis thread
+
+/// The node's Redis thread: commands, pub/sub and the heartbeat, until the
+/// node is dropped.
+fn run(client: redis::Client, jobs: mpsc::UnboundedReceiver<Job>, node: Weak<Node>) {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cluster: no runtime for the Redis thread: {e}");
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        tokio::task::spawn_local(pubsub(client.clone(), node.clone()));
+        tokio::task::spawn_local(heartbeat(node.clone()));
+        tokio::task::spawn_local(watchdog(node.clone()));
+        commands(client, jobs, node).await;
+    });
+}
+
+/// Runs jobs in order, coalescing whatever is waiting into one pipeline.
+async fn commands(client: redis::Client, mut jobs: mpsc::UnboundedReceiver<Job>, node: Weak<Node>) {
+    let mut conn: Option<redis::aio::MultiplexedConnection> = None;
+    let mut backoff = Duration::from_millis(100);
+    let mut next_try = Instant::now();
+    let mut batch = Vec::new();
+    loop {
+        let Some(first) = jobs.recv().await else {
+            return;
+        };
+        batch.push(first);
+        while batch.len() < 512 {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        if conn.is_none() && Instant::now() >= next_try {
+            match tokio::time::timeout(
+                Duration::from_secs(2),
+                client.get_multiplexed_async_connection(),
+            )
+            .await
+            {
+                Ok(Ok(c)) => {
+                    conn = Some(c);
+                    backoff = Duration::from_millis(100);
+                    set_up(&node, true, true);
+                }
+                _ => {
+                    next_try = Instant::now() + backoff;
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
+                    set_up(&node, true, false);
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else {
+            for Job::Run { reply, .. } in batch.drain(..) {
+                if let Some(r) = reply {
+                    let _ = r.send(Err(()));
+                } else if let Some(n) = node.upgrade() {
+                    n.failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            continue;
+        };
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        let mut counts = Vec::with_capacity(batch.len());
+        for Job::Run { cmds, .. } in &batch {
+            counts.push(cmds.len());
+            for cmd in cmds {
+                pipe.add_command(cmd.clone());
+            }
+        }
+        let result = tokio::time::timeout(RELAY_TIMEOUT, pipe.query_async::<Vec<Value>>(c)).await;
+        match result {
+            Ok(Ok(values)) => {
+                let mut values = values.into_iter();
+                for (Job::Run { reply, .. }, n) in batch.drain(..).zip(counts) {
+                    let mine: Vec<Value> = values.by_ref().take(n).collect();
+                    if let Some(r) = reply {
+                        let _ = r.send(Ok(mine));
+                    }
+                }
+            }
+            other => {
+                if let Ok(Err(e)) = &other {
+                    tracing::warn!("cluster: Redis command link lost: {e}");
+                } else {
+                    tracing::warn!("cluster: Redis did not answer in {RELAY_TIMEOUT:?}");
+                }
+                conn = None;
+                set_up(&node, true, false);
+                for Job::Run { reply, .. } in batch.drain(..) {
+                    if let Some(r) = reply {
+                        let _ = r.send(Err(()));
+                    } else if let Some(n) = node.upgrade() {
+                        n.failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Marks a link up or down (`commands`: which one), logging the changes.
+fn set_up(node: &Weak<Node>, commands: bool, up: bool) {
+    let Some(n) = node.upgrade() else { return };
+    let flag = if commands {
+        &n.commands_up
+    } else {
+        &n.pubsub_up
+    };
+    let was = flag.swap(up, Ordering::Relaxed);
+    let what = if commands { "commands" } else { "pub/sub" };
+    match (was, up) {
+        (false, true) => tracing::info!("cluster: node {}: Redis {what} link up", n.id),
+        (true, false) => tracing::warn!(
+            "cluster: node {}: Redis {what} link down: local sessions go on, cross-node work is refused until it is back",
+            n.id
+        ),
+        _ => {}
+    }
+}
+
+/// The node's inbox and the broadcast channels, reconnected with backoff.
+async fn pubsub(client: redis::Client, node: Weak<Node>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let Some(n) = node.upgrade() else { return };
+        let inbox = n.inbox(&n.id);
+        let pattern = format!("{}:b:*", n.prefix);
+        drop(n);
+        let connected = async {
+            let mut ps = client.get_async_pubsub().await?;
+            ps.subscribe(&inbox).await?;
+            ps.psubscribe(&pattern).await?;
+            Ok::<_, redis::RedisError>(ps)
+        };
+        match tokio::time::timeout(Duration::from_secs(2), connected).await {
+            Ok(Ok(ps)) => {
+                backoff = Duration::from_millis(100);
+                set_up(&node, false, true);
+                if let Some(n) = node.upgrade() {
+                    n.epoch.fetch_add(1, Ordering::Relaxed);
+                    resync(&n);
+                }
+                let mut stream = ps.into_on_message();
+                while let Some(msg) = stream.next().await {
+                    let Some(n) = node.upgrade() else { return };
+                    n.dispatch(msg.get_channel_name(), msg.get_payload_bytes());
+                }
+                set_up(&node, false, false);
+            }
+            _ => set_up(&node, false, false),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// Says the node is alive, every third of its timeout.
+async fn heartbeat(node: Weak<Node>) {
+    let ttl = node.upgrade().map_or(NODE_TTL, |n| n.node_ttl);
+    let mut every = tokio::time::interval(ttl / 3);
+    loop {
+        every.tick().await;
+        let Some(n) = node.upgrade() else { return };
+        let mut c = redis::cmd("SET");
+        c.arg(n.node_key(&n.id))
+            .arg(1)
+            .arg("PX")
+            .arg(n.node_ttl.as_millis() as u64);
+        // Wakes the command link (it reconnects on a job).
+        let _ = n.jobs.send(Job::Run {
+            cmds: vec![c],
+            reply: None,
+        });
+    }
+}
+
+/// Ends relayed requests whose owner died or that were never answered.
+async fn watchdog(node: Weak<Node>) {
+    let mut every = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        every.tick().await;
+        let Some(n) = node.upgrade() else { return };
+        relay::check_pending(&n).await;
+    }
+}
+
+/// After the pub/sub link comes back (Redis may have restarted empty):
+/// every service claims its sessions again.
+fn resync(node: &Arc<Node>) {
+    for (name, sessions) in node.services() {
+        relay::reclaim(node, &name, &sessions);
+    }
+}

@@ -1,0 +1,83 @@
+//! What nodes say to each other over Redis pub/sub: requests relayed to a
+//! session's owner, their answers and frames, and broadcasts.
+
+use serde::{Deserialize, Serialize};
+
+/// A message on a node's inbox channel (`<prefix>:node:<id>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub(crate) enum Wire {
+    /// A request for a session this node owns, from node `from`.
+    Req {
+        id: u64,
+        from: String,
+        svc: String,
+        op: Op,
+    },
+    /// The answer to request `id`: a status and text (a send's answer, or a
+    /// receive's refusal); `ok` for a receive means frames follow.
+    Answer {
+        id: u64,
+        status: u16,
+        body: String,
+        ok: bool,
+    },
+    /// One SockJS frame of receive `id`; `end` when it is the last.
+    Frame { id: u64, frame: String, end: bool },
+    /// The client of receive `id` (made by `from`) went away: detach as an
+    /// aborted request.
+    Abort { id: u64, from: String },
+}
+
+/// A relayed request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub(crate) enum Op {
+    /// `xhr_send` / `jsonp_send`, its body already read and parsed.
+    Send {
+        sid: String,
+        query: String,
+        messages: Vec<String>,
+    },
+    /// A receiving request: `transport` is its URL name, `streaming` whether
+    /// it streams (up to `limit` bytes of frames) or answers one frame.
+    Recv {
+        sid: String,
+        transport: String,
+        query: String,
+        streaming: bool,
+        limit: usize,
+    },
+}
+
+/// A broadcast on `<prefix>:b:<service>:<group>` (`*` for a whole service).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Broadcast {
+    pub from: String,
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let w = Wire::Req {
+            id: 7,
+            from: "n1".into(),
+            svc: "chat".into(),
+            op: Op::Send {
+                sid: "abc".into(),
+                query: "seq=1".into(),
+                messages: vec!["한".into(), "\u{0}".into()],
+            },
+        };
+        let text = serde_json::to_string(&w).unwrap_or_default();
+        assert!(text.contains("\"t\":\"req\""), "{text}");
+        let back: Wire = serde_json::from_str(&text).expect("parses");
+        assert!(
+            matches!(back, Wire::Req { id: 7, op: Op::Send { ref messages, .. }, .. } if messages[0] == "한")
+        );
+    }
+}

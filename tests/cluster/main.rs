@@ -1,0 +1,347 @@
+//! Many nodes on a real Redis (`redis-server` on a free loopback port), each
+//! node a test-server process joined to it (`cargo test --features redis`):
+//! any request of a session on any node, broadcasts that reach every node
+//! once and in order, a node killed, Redis restarted.
+#![cfg(feature = "redis")]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::client::*;
+use common::redis::{Node, Redis};
+
+/// Node timeout of the test nodes (how soon a killed node counts as lost).
+const NODE_TIMEOUT_MS: u64 = 900;
+
+/// Polls every 20 ms until `check` passes, bounded.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut every = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never: {what}");
+        every.tick().await;
+    }
+}
+
+/// Waits until every node's cluster link is up (its /metrics says so).
+async fn joined(nodes: &[&Node]) {
+    for n in nodes {
+        let url = format!("{}/metrics", n.base());
+        eventually("the node joined the cluster", || {
+            let url = url.clone();
+            async move {
+                get(&url, &[])
+                    .await
+                    .text()
+                    .lines()
+                    .any(|l| l.starts_with("sockjs_cluster_up{service=\"echo\"} 1"))
+            }
+        })
+        .await;
+    }
+}
+
+async fn three(redis: &Redis) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    for _ in 0..3 {
+        nodes.push(Node::start(redis, NODE_TIMEOUT_MS).await);
+    }
+    joined(&nodes.iter().collect::<Vec<_>>()).await;
+    nodes
+}
+
+/// The session path `/echo/000/<id>` on `node`.
+fn at(node: &Node, id: &str) -> String {
+    format!("{}/echo/000/{id}", node.base())
+}
+
+#[actix_web::test]
+async fn every_request_of_a_session_may_land_on_any_node() {
+    let redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    // xhr-polling: opened on node 0, sends through 1 and 2, polls on all three.
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    for i in 0..6 {
+        let send = post(
+            &format!("{}/xhr_send", at(&nodes[1 + i % 2], &id)),
+            &[],
+            &format!("[\"m{i}\"]"),
+        )
+        .await;
+        send.assert_status(204);
+        let poll = post(&format!("{}/xhr", at(&nodes[i % 3], &id)), &[], "").await;
+        poll.assert_body(&format!("a[\"m{i}\"]\n"));
+    }
+    // A send to a session nobody has: 404, as on one node.
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &uuid())),
+        &[],
+        "[\"x\"]",
+    )
+    .await
+    .assert_status(404);
+
+    // Streaming receivers relayed from another node: xhr-streaming,
+    // eventsource, htmlfile; JSONP polls and sends.
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    let mut stream = post_async(&format!("{}/xhr_streaming", at(&nodes[1], &id)), &[]).await;
+    assert_eq!(
+        stream.read().await.len(),
+        2049,
+        "the prelude, from the node it landed on"
+    );
+    for i in 0..3 {
+        post(
+            &format!("{}/xhr_send", at(&nodes[2], &id)),
+            &[],
+            &format!("[\"s{i}\"]"),
+        )
+        .await
+        .assert_status(204);
+        stream.expect(&format!("a[\"s{i}\"]\n")).await;
+    }
+    drop(stream);
+
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    let mut es = get_async(&format!("{}/eventsource", at(&nodes[2], &id)), &[]).await;
+    es.expect("\r\n").await;
+    post(&format!("{}/xhr_send", at(&nodes[1], &id)), &[], "[\"e\"]")
+        .await
+        .assert_status(204);
+    es.expect("data: a[\"e\"]\r\n\r\n").await;
+    drop(es);
+
+    let id = uuid();
+    let r = get(&format!("{}/jsonp?c=cb", at(&nodes[1], &id)), &[]).await;
+    r.assert_body("/**/cb(\"o\");\r\n");
+    let r = post(
+        &format!("{}/jsonp_send", at(&nodes[2], &id)),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "d=%5B%22j%22%5D",
+    )
+    .await;
+    r.assert_status(200);
+    r.assert_body("ok");
+    get(&format!("{}/jsonp?c=cb", at(&nodes[0], &id)), &[])
+        .await
+        .assert_body("/**/cb(\"a[\\\"j\\\"]\");\r\n");
+}
+
+#[actix_web::test]
+async fn a_second_receiver_anywhere_gets_2010_and_a_relayed_abort_interrupts() {
+    let redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    let first = post_async(&format!("{}/xhr_streaming", at(&nodes[1], &id)), &[]).await;
+    let mut second = post_async(&format!("{}/xhr_streaming", at(&nodes[2], &id)), &[]).await;
+    second.read().await; // prelude
+    second
+        .expect("c[2010,\"Another connection still open\"]\n")
+        .await;
+    // The first receiver's client goes away: the owner sees an abort.
+    drop(first);
+    eventually("the session is interrupted", || {
+        let url = format!("{}/xhr", at(&nodes[0], &id));
+        async move { post(&url, &[], "").await.text() == "c[1002,\"Connection interrupted\"]\n" }
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn broadcasts_reach_every_member_on_every_node_once_and_in_order() {
+    let redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    const RECEIVERS: usize = 1000;
+    const MESSAGES: usize = 50;
+    let mut sockets = Vec::with_capacity(RECEIVERS);
+    for i in 0..RECEIVERS {
+        let n = &nodes[i % 3];
+        let mut ws = Ws::connect(&format!(
+            "{}/broadcast/000/{}/websocket",
+            n.ws_base(),
+            uuid()
+        ))
+        .await;
+        assert_eq!(ws.recv_text().await, "o");
+        sockets.push(ws);
+    }
+    // Every member is in (each node's group counts its own).
+    for n in &nodes {
+        let url = format!("{}/metrics", n.base());
+        eventually("every member joined", || {
+            let url = url.clone();
+            async move {
+                let text = get(&url, &[]).await.text();
+                text.lines()
+                    .filter(|l| l.starts_with("sockjs_sessions_open{service=\"broadcast\""))
+                    .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+                    .sum::<f64>()
+                    >= (RECEIVERS / 3) as f64
+            }
+        })
+        .await;
+    }
+    // One member on node 0 publishes; everyone gets each message once, in order.
+    for i in 0..MESSAGES {
+        sockets[0].send(&format!("[\"b{i}\"]")).await;
+    }
+    let started = Instant::now();
+    for (r, ws) in sockets.iter_mut().enumerate() {
+        let mut got = Vec::new();
+        while got.len() < MESSAGES {
+            let frame = ws.recv_text().await;
+            if frame == "h" {
+                continue;
+            }
+            let batch: Vec<String> =
+                serde_json::from_str(frame.strip_prefix('a').expect("a frame")).expect("JSON");
+            got.extend(batch);
+        }
+        let want: Vec<String> = (0..MESSAGES).map(|i| format!("b{i}")).collect();
+        assert_eq!(got, want, "receiver {r} on node {}", r % 3);
+    }
+    eprintln!(
+        "{} deliveries to {RECEIVERS} receivers on 3 nodes read in {:?}",
+        RECEIVERS * MESSAGES,
+        started.elapsed()
+    );
+}
+
+#[actix_web::test]
+async fn a_killed_node_ends_its_plain_sessions_and_spares_the_others() {
+    let redis = Redis::start().await;
+    let mut nodes = three(&redis).await;
+    let lost = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &lost)), &[], "")
+        .await
+        .assert_body("o\n");
+    let kept = uuid();
+    post(&format!("{}/xhr", at(&nodes[1], &kept)), &[], "")
+        .await
+        .assert_body("o\n");
+    // Relayed through node 2 while node 0 lives.
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &lost)),
+        &[],
+        "[\"before\"]",
+    )
+    .await
+    .assert_status(204);
+    post(&format!("{}/xhr", at(&nodes[2], &lost)), &[], "")
+        .await
+        .assert_body("a[\"before\"]\n");
+
+    nodes[0].proc.kill();
+    let killed = Instant::now();
+    // Once node 0 counts as lost, its session's requests say so.
+    eventually("the lost node's session is closed", || {
+        let url = format!("{}/xhr", at(&nodes[1], &lost));
+        async move {
+            let r = post(&url, &[], "").await;
+            r.text() == "c[1012,\"Session lost with its node\"]\n"
+        }
+    })
+    .await;
+    assert!(
+        killed.elapsed() < Duration::from_millis(NODE_TIMEOUT_MS) * 3,
+        "took {:?}",
+        killed.elapsed()
+    );
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &lost)),
+        &[],
+        "[\"x\"]",
+    )
+    .await
+    .assert_status(404);
+    // The survivors' sessions are untouched, across nodes.
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &kept)),
+        &[],
+        "[\"still\"]",
+    )
+    .await
+    .assert_status(204);
+    post(&format!("{}/xhr", at(&nodes[1], &kept)), &[], "")
+        .await
+        .assert_body("a[\"still\"]\n");
+}
+
+#[actix_web::test]
+async fn without_redis_local_sessions_go_on_and_cross_node_work_is_refused_clearly() {
+    let mut redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    // A stream on the owner keeps the session attached through the outage.
+    let mut stream = post_async(&format!("{}/xhr_streaming", at(&nodes[0], &id)), &[]).await;
+    stream.read().await; // prelude
+
+    redis.kill();
+    // The owner node goes on serving its session.
+    post(
+        &format!("{}/xhr_send", at(&nodes[0], &id)),
+        &[],
+        "[\"local\"]",
+    )
+    .await
+    .assert_status(204);
+    stream.expect("a[\"local\"]\n").await;
+    // Another node cannot reach it, and says why.
+    eventually("node 1 knows Redis is away", || {
+        let url = format!("{}/xhr_send", at(&nodes[1], &id));
+        async move {
+            let r = post(&url, &[], "[\"x\"]").await;
+            r.status == 503 && r.text().starts_with("Cluster unavailable")
+        }
+    })
+    .await;
+
+    // Redis comes back empty: the nodes claim their sessions again.
+    redis.restart().await;
+    eventually("cross-node work again", || {
+        let send = format!("{}/xhr_send", at(&nodes[1], &id));
+        async move { post(&send, &[], "[\"back\"]").await.status == 204 }
+    })
+    .await;
+    stream.expect("a[\"back\"]\n").await;
+    // A new session: every node relays again once its links are back.
+    joined(&nodes.iter().collect::<Vec<_>>()).await;
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    post(
+        &format!("{}/xhr_send", at(&nodes[1], &id)),
+        &[],
+        "[\"anew\"]",
+    )
+    .await
+    .assert_status(204);
+    post(&format!("{}/xhr", at(&nodes[2], &id)), &[], "")
+        .await
+        .assert_body("a[\"anew\"]\n");
+}
