@@ -2,7 +2,11 @@
 //   dist/sockjs.min.js  UMD, ES5 syntax, minified: <script> tags (global `SockJS`), require(), AMD
 //   dist/sockjs-iframe.min.js  the iframe page's client: SockJS.bootstrap_iframe, UMD, ES5
 //   dist/index.mjs      ES module (ES5 syntax but for import/export), for bundlers
-//   dist/index.d.ts     its types
+//   dist/index.d.mts    its types (`export default`): package.json's "import" condition
+//   dist/index.d.ts     the UMD bundle's types (`export =`, and the global `SockJS`): "types",
+//                       and the "default" condition (require())
+// The two declaration files have the same declarations; only their exports
+// differ, as the two module formats do (see cjsTypes below).
 // Deterministic: the same sources and node_modules give the same bytes (a
 // unit test rebuilds into a temporary directory and compares with dist/).
 //
@@ -19,7 +23,7 @@ import ts from 'typescript';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Files `build` writes into its output directory. */
-export const OUTPUTS = ['index.d.ts', 'index.mjs', 'sockjs.min.js', 'sockjs-iframe.min.js'];
+export const OUTPUTS = ['index.d.mts', 'index.d.ts', 'index.mjs', 'sockjs.min.js', 'sockjs-iframe.min.js'];
 
 /** Terser settings for the UMD bundle. Exported for the size test's report. */
 export const TERSER = {
@@ -71,6 +75,26 @@ function checkNoHelpers(dir) {
   }
 }
 
+/**
+ * The CommonJS (UMD) declarations from the ES module ones: the UMD bundle sets
+ * `module.exports = SockJS` (and `window.SockJS`), so its types say
+ * `export =` (and `export as namespace`), with the other types in a namespace
+ * merged with the class (`SockJS.SockJSOptions`, or `import type { SockJSOptions }`).
+ * An `export default` there would have TypeScript under node16/nodenext think
+ * `require()` gives `{ default: SockJS }`.
+ */
+export function cjsTypes(esm) {
+  const m = /\nexport \{ SockJS as default \};\nexport type \{ ([\w, ]+) \};\n$/.exec(esm);
+  if (!m) throw new Error('the rolled-up declarations do not end in the expected exports: update cjsTypes() in scripts/build.mjs');
+  return esm.slice(0, m.index) + `
+declare namespace SockJS {
+    export { ${m[1]} };
+}
+export = SockJS;
+export as namespace SockJS;
+`;
+}
+
 export async function build(outDir = join(ROOT, 'dist')) {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const banner = `/*! ${pkg.name} ${pkg.version} | ${pkg.license} */`;
@@ -101,7 +125,8 @@ export async function build(outDir = join(ROOT, 'dist')) {
     writeFileSync(join(outDir, 'index.mjs'), esm);
     writeFileSync(join(outDir, 'sockjs.min.js'), min.code + '\n');
     writeFileSync(join(outDir, 'sockjs-iframe.min.js'), iframeMin.code + '\n');
-    writeFileSync(join(outDir, 'index.d.ts'), dtsCode);
+    writeFileSync(join(outDir, 'index.d.mts'), dtsCode);
+    writeFileSync(join(outDir, 'index.d.ts'), cjsTypes(dtsCode));
     return outDir;
   } finally {
     rmSync(work, { recursive: true, force: true });

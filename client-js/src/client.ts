@@ -14,6 +14,16 @@ import { TRANSPORTS } from './transports/index.js';
 import type { Link, Transport, TransportFactory } from './transports/types.js';
 import { addPath, addQuery, g, origin, randomString, URL_RE } from './util.js';
 
+/** The transports this client has, in the order tried when `transports` names none. */
+export type TransportName = 'websocket' | 'xhr-streaming' | 'eventsource' | 'xhr-polling' | 'jsonp-polling';
+
+/**
+ * sockjs-client's other transport names: accepted in `transports` so that a
+ * list written for sockjs-client compiles unchanged, and ignored (this client
+ * does not have them).
+ */
+export type IgnoredTransportName = 'xdr-streaming' | 'iframe-eventsource' | 'htmlfile' | 'iframe-htmlfile' | 'xdr-polling' | 'iframe-xhr-polling';
+
 /** Query parameters: values are URI-encoded, `null`/`undefined` ones left out. */
 export interface QueryParams {
   [name: string]: string | number | boolean | null | undefined;
@@ -22,42 +32,43 @@ export interface QueryParams {
 /** Reconnection after a session is lost for good. Delays grow `minDelay * factor^n` up to `maxDelay`, each shortened by up to `jitter` of itself at random. */
 export interface ReconnectOptions {
   /** First delay in ms (default 1000). */
-  minDelay?: number;
+  minDelay?: number | undefined;
   /** Largest delay in ms (default 30000). */
-  maxDelay?: number;
+  maxDelay?: number | undefined;
   /** Growth per failed attempt (default 2). */
-  factor?: number;
+  factor?: number | undefined;
   /** Fraction 0..1 of each delay taken off at random (default 0.5). */
-  jitter?: number;
+  jitter?: number | undefined;
   /** Attempts after a loss before giving up (default: no limit). A successful open starts the count again. */
-  retries?: number;
+  retries?: number | undefined;
   /**
    * Decides whether a close is worth reconnecting after. Default: every close
    * except those with a code an application chooses (1000, 3000-4999). A
    * `close()` by the page never reconnects.
    */
-  shouldReconnect?(event: SockJSCloseEvent): boolean;
+  shouldReconnect?: ((event: SockJSCloseEvent) => boolean) | undefined;
 }
 
 export interface SockJSOptions {
   /**
-   * Transports allowed, in the order to try them (unknown names are ignored).
-   * Default: websocket, xhr-streaming, eventsource, xhr-polling, jsonp-polling.
+   * Transports allowed, in the order to try them (sockjs-client's other
+   * names are ignored). Default: websocket, xhr-streaming, eventsource,
+   * xhr-polling, jsonp-polling.
    */
-  transports?: string | string[];
+  transports?: TransportName | IgnoredTransportName | ReadonlyArray<TransportName | IgnoredTransportName> | undefined;
   /** Least time in ms given to each transport to open; by default it comes from the /info round trip. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** The server part of the URLs (default: 3 random digits). */
-  server?: string;
+  server?: string | undefined;
   /** Length of the random session id (default 8), or a function that makes one. */
-  sessionId?: number | (() => string);
+  sessionId?: number | (() => string) | undefined;
   /**
    * Not in sockjs-client. Query parameters added to every request (info,
    * WebSocket, polls, sends), e.g. an access token, since browsers cannot set
    * headers on a WebSocket. A function is called for each request, so it can
    * hand out a fresh token.
    */
-  query?: QueryParams | (() => QueryParams);
+  query?: QueryParams | (() => QueryParams) | undefined;
   /**
    * Not in sockjs-client. Use the resume extension when the server offers it
    * (default `true`): a dropped connection, lost poll answer or failed send is
@@ -65,14 +76,14 @@ export interface SockJSOptions {
    * is lost, duplicated or reordered. When it cannot be resumed, `close` says
    * why (code 2011).
    */
-  resume?: boolean;
+  resume?: boolean | undefined;
   /**
    * Not in sockjs-client. After a session is lost for good (the server does
    * not offer resume, or a resume failed), open a new session on the same
    * object instead of staying closed (default: off). Libraries that treat
    * `close` as final and reconnect themselves (@stomp/stompjs) must leave it off.
    */
-  reconnect?: boolean | ReconnectOptions;
+  reconnect?: boolean | ReconnectOptions | undefined;
   /**
    * Not in sockjs-client. While open, if no frame (not even a heartbeat) comes
    * for this many ms, the connection is taken for dead: closed with 1006
@@ -80,7 +91,7 @@ export interface SockJSOptions {
    * server's heartbeat interval (25 s by default for SockJS servers).
    * Default: off, or 35 s for a resumable session.
    */
-  heartbeatTimeout?: number;
+  heartbeatTimeout?: number | undefined;
 }
 
 export interface SockJSEvent {
@@ -145,7 +156,7 @@ export default class SockJS {
   /** The URL, resolved and without trailing slashes. */
   readonly url: string = '';
   /** The name of the transport in use while OPEN, else null. */
-  readonly transport: string | null = null;
+  readonly transport: TransportName | null = null;
   readonly protocol: string = '';
   readonly extensions: string = '';
   onopen: ((this: SockJS, ev: SockJSEvent) => any) | null = null;

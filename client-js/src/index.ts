@@ -13,6 +13,7 @@ import SockJS from './client.js';
 
 export default SockJS;
 export type {
+  IgnoredTransportName,
   QueryParams,
   ReconnectOptions,
   SockJSCloseEvent,
@@ -20,5 +21,6 @@ export type {
   SockJSEventMap,
   SockJSMessageEvent,
   SockJSOptions,
-  SockJSReconnectingEvent
+  SockJSReconnectingEvent,
+  TransportName
 } from './client.js';

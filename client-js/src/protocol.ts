@@ -123,7 +123,7 @@ export function resumeInfo(info: Info): ResumeInfo | null {
  * (unknown names ignored), or all of `all` in its order; minus those the
  * browser cannot run, and websocket when the server said `websocket: false`.
  */
-export function pickTransports(all: TransportFactory[], allow: string | string[] | undefined, info: Info): TransportFactory[] {
+export function pickTransports(all: TransportFactory[], allow: string | ReadonlyArray<string> | undefined, info: Info): TransportFactory[] {
   var names: string[] = allow && allow.length ? ([] as string[]).concat(allow) : all.map(function (t) { return t.transportName; }),
     out: TransportFactory[] = [];
   for (var i = 0; i < names.length; i++) {

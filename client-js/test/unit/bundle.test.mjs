@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import * as acorn from 'acorn';
 import ts from 'typescript';
-import { build, OUTPUTS } from '../../scripts/build.mjs';
+import { build, cjsTypes, OUTPUTS } from '../../scripts/build.mjs';
 import { BUILD, ROOT } from './support/env.mjs';
 
 const DIST = join(ROOT, 'dist');
@@ -92,7 +92,7 @@ test('the UMD bundle itself only touches `global` as its wrapper parameter name'
   assert.match(code, /^[\x09\x0a\x20-\x7e]*$/, 'ASCII only, whatever charset the page declares');
 });
 
-test('package.json exports: import gets the ES module, require the UMD bundle', async () => {
+test('package.json exports: import gets the ES module, require the UMD bundle, each with its own types', async () => {
   // self-reference by package name resolves through "exports"
   const esm = await import('actix-sockjs-client');
   assert.equal(typeof esm.default, 'function');
@@ -107,6 +107,11 @@ test('package.json exports: import gets the ES module, require the UMD bundle', 
   assert.equal(pkg.private, false);
   assert.equal(pkg.license, 'MIT OR Apache-2.0');
   assert.equal(pkg.types, './dist/index.d.ts');
+  assert.equal(pkg.main, './dist/sockjs.min.js');
+  assert.deepEqual(pkg.exports['.'], {
+    import: { types: './dist/index.d.mts', default: './dist/index.mjs' },
+    default: { types: './dist/index.d.ts', default: './dist/sockjs.min.js' }
+  });
   for (const [name, version] of Object.entries(pkg.devDependencies)) {
     assert.match(version, /^(npm:@?[\w./-]+@)?\d+\.\d+\.\d+$/, `${name} is pinned to an exact version`);
   }
@@ -147,6 +152,36 @@ sock.onclose = (e) => { const s: string = e.code; void s; };
     assert.equal(errs.length, 2, errs.join('\n'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the two declaration files: index.d.ts is index.d.mts with CommonJS exports; both have the precise types', () => {
+  for (const dir of [BUILD, DIST]) {
+    const esm = readFileSync(join(dir, 'index.d.mts'), 'utf8');
+    const cjs = readFileSync(join(dir, 'index.d.ts'), 'utf8');
+    assert.equal(cjs, cjsTypes(esm));
+    assert.match(esm, /\nexport \{ SockJS as default \};\n/);
+    assert.doesNotMatch(cjs, /export default|as default/);
+    assert.match(cjs, /\nexport = SockJS;\nexport as namespace SockJS;\n$/);
+    for (const d of [esm, cjs]) {
+      for (const decl of [
+        'readonly readyState: 0 | 1 | 2 | 3;',
+        'readonly transport: TransportName | null;',
+        "type TransportName = 'websocket' | 'xhr-streaming' | 'eventsource' | 'xhr-polling' | 'jsonp-polling';",
+        'transports?: TransportName | IgnoredTransportName | ReadonlyArray<TransportName | IgnoredTransportName> | undefined;',
+        'interface SockJSMessageEvent extends SockJSEvent {\n    data: string;\n}',
+        'onheartbeat: ((this: SockJS, ev: SockJSEvent) => any) | null;',
+        'onreconnecting: ((this: SockJS, ev: SockJSReconnectingEvent) => any) | null;',
+        'onresumed: ((this: SockJS, ev: SockJSEvent) => any) | null;',
+        'addEventListener<K extends keyof SockJSEventMap>(type: K, listener: (this: SockJS, ev: SockJSEventMap[K]) => any): void;'
+      ]) {
+        assert.ok(d.includes(decl), `${decl} in ${dir}`);
+      }
+      for (const event of ['open', 'message', 'close', 'error', 'heartbeat', 'reconnecting', 'resumed']) {
+        assert.match(d, new RegExp(`interface SockJSEventMap \\{[^}]*\\n    ${event}: `), `${event} in the event map`);
+        assert.match(d, new RegExp(`\\n    on${event}: \\(\\(this: SockJS`), `on${event}`);
+      }
+    }
   }
 });
 
