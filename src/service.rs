@@ -541,7 +541,7 @@ impl SockJs {
 
     /// The named group `name` of this service, the same one each time it is
     /// asked for. Without a cluster it is a [`Group`](crate::Group) like any
-    /// other; in a cluster ([`SockJs::cluster`]) its broadcasts reach its
+    /// other; in a cluster (`SockJs::cluster`, feature `redis`) its broadcasts reach its
     /// members on every node.
     ///
     /// ```
@@ -592,7 +592,7 @@ impl SockJs {
     }
 
     /// The service's name: the `service` label of its metrics (default
-    /// `default`), and its name in a cluster ([`SockJs::cluster`] sets it
+    /// `default`), and its name in a cluster (`SockJs::cluster`, feature `redis`, sets it
     /// too).
     ///
     /// ```
