@@ -23,6 +23,7 @@
 //! Channels: `<p>:node:<id>` (relayed requests and their answers),
 //! `<p>:b:<svc>:<group>` (broadcasts).
 
+pub(crate) mod mirror;
 pub(crate) mod relay;
 pub(crate) mod wire;
 
@@ -143,11 +144,36 @@ impl ClusterBuilder {
 }
 
 /// A unit of work for the Redis thread: commands, and where their results go.
-enum Job {
-    Run {
-        cmds: Vec<redis::Cmd>,
-        reply: Option<oneshot::Sender<Result<Vec<Value>, ()>>>,
-    },
+struct Job {
+    cmds: Vec<redis::Cmd>,
+    reply: Reply,
+    /// Its commands may run twice (reads, `SET NX`): run again at once on a
+    /// new connection when the one it met was found dropped (Redis
+    /// restarted), rather than failing the caller.
+    again: bool,
+}
+
+/// Where a job's outcome goes.
+enum Reply {
+    None,
+    Values(oneshot::Sender<Result<Vec<Value>, ()>>),
+    Done(Box<dyn FnOnce(bool) + Send>),
+}
+
+impl Reply {
+    fn failed(self, node: &Weak<Node>) {
+        match self {
+            Reply::None => {
+                if let Some(n) = node.upgrade() {
+                    n.failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Reply::Values(tx) => {
+                let _ = tx.send(Err(()));
+            }
+            Reply::Done(f) => f(false),
+        }
+    }
 }
 
 /// Redis cannot be reached now.
@@ -267,14 +293,27 @@ impl Node {
     /// Runs `cmds` and returns their results (server errors included, as
     /// `Value::ServerError`), or `Unavailable`.
     pub async fn query(&self, cmds: Vec<redis::Cmd>) -> Result<Vec<Value>, Unavailable> {
-        if !self.commands_up.load(Ordering::Relaxed) {
-            return Err(Unavailable);
-        }
+        self.query_job(cmds, false).await
+    }
+
+    /// [`Node::query`] for commands that may run twice (reads, `SET NX`).
+    pub async fn read(&self, cmds: Vec<redis::Cmd>) -> Result<Vec<Value>, Unavailable> {
+        self.query_job(cmds, true).await
+    }
+
+    async fn query_job(
+        &self,
+        cmds: Vec<redis::Cmd>,
+        again: bool,
+    ) -> Result<Vec<Value>, Unavailable> {
+        // (Sent even while the link is down: the Redis thread connects
+        // again for it, or fails it at once while it backs off.)
         let (tx, rx) = oneshot::channel();
         self.jobs
-            .send(Job::Run {
+            .send(Job {
                 cmds,
-                reply: Some(tx),
+                reply: Reply::Values(tx),
+                again,
             })
             .map_err(|_| Unavailable)?;
         match tokio::time::timeout(RELAY_TIMEOUT, rx).await {
@@ -285,8 +324,30 @@ impl Node {
 
     /// Runs `cmds` without waiting (in order with every other command).
     pub fn fire(&self, cmds: Vec<redis::Cmd>) {
-        if self.jobs.send(Job::Run { cmds, reply: None }).is_err() {
+        if self
+            .jobs
+            .send(Job {
+                cmds,
+                reply: Reply::None,
+                again: false,
+            })
+            .is_err()
+        {
             self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Runs `cmds` without waiting; `done` learns whether they ran (on the
+    /// node's Redis thread).
+    pub fn fire_then(&self, cmds: Vec<redis::Cmd>, done: impl FnOnce(bool) + Send + 'static) {
+        if let Err(e) = self.jobs.send(Job {
+            cmds,
+            reply: Reply::Done(Box::new(done)),
+            again: false,
+        }) {
+            if let Reply::Done(f) = e.0.reply {
+                f(false);
+            }
         }
     }
 
@@ -314,7 +375,7 @@ impl Node {
         }
         let mut c = redis::cmd("EXISTS");
         c.arg(self.node_key(node));
-        let v = self.query(vec![c]).await?;
+        let v = self.read(vec![c]).await?;
         let alive = matches!(v.first(), Some(Value::Int(1)));
         let mut cache = lock(&self.alive);
         if cache.len() > 1024 {
@@ -471,53 +532,83 @@ async fn commands(client: redis::Client, mut jobs: mpsc::UnboundedReceiver<Job>,
             }
         }
         let Some(c) = conn.as_mut() else {
-            for Job::Run { reply, .. } in batch.drain(..) {
-                if let Some(r) = reply {
-                    let _ = r.send(Err(()));
-                } else if let Some(n) = node.upgrade() {
-                    n.failures.fetch_add(1, Ordering::Relaxed);
-                }
+            for job in batch.drain(..) {
+                job.reply.failed(&node);
             }
             continue;
         };
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
-        let mut counts = Vec::with_capacity(batch.len());
-        for Job::Run { cmds, .. } in &batch {
-            counts.push(cmds.len());
-            for cmd in cmds {
-                pipe.add_command(cmd.clone());
+        match run_batch(c, &mut batch).await {
+            Ok(()) => continue,
+            Err(Some(e)) => tracing::warn!("cluster: Redis command link lost: {e}"),
+            Err(None) => tracing::warn!("cluster: Redis did not answer in {RELAY_TIMEOUT:?}"),
+        }
+        conn = None;
+        // The connection failed (Redis restarted, say): the jobs that may
+        // run twice go again at once on a new one; the others fail.
+        let (again, failed): (Vec<Job>, Vec<Job>) = batch.drain(..).partition(|j| j.again);
+        for job in failed {
+            job.reply.failed(&node);
+        }
+        batch = again;
+        if !batch.is_empty() {
+            if let Ok(Ok(c)) = tokio::time::timeout(
+                Duration::from_secs(2),
+                client.get_multiplexed_async_connection(),
+            )
+            .await
+            {
+                let c = conn.insert(c);
+                if run_batch(c, &mut batch).await.is_err() {
+                    conn = None;
+                }
             }
         }
-        let result = tokio::time::timeout(RELAY_TIMEOUT, pipe.query_async::<Vec<Value>>(c)).await;
-        match result {
-            Ok(Ok(values)) => {
-                let mut values = values.into_iter();
-                for (Job::Run { reply, .. }, n) in batch.drain(..).zip(counts) {
-                    let mine: Vec<Value> = values.by_ref().take(n).collect();
-                    if let Some(r) = reply {
-                        let _ = r.send(Ok(mine));
-                    }
-                }
+        if conn.is_none() {
+            set_up(&node, true, false);
+        }
+        for job in batch.drain(..) {
+            job.reply.failed(&node);
+        }
+    }
+}
+
+/// Runs `batch` as one pipeline and hands each job its results (then the
+/// batch is empty). On failure the batch is kept; the error is `None` for
+/// a timeout.
+async fn run_batch(
+    c: &mut redis::aio::MultiplexedConnection,
+    batch: &mut Vec<Job>,
+) -> Result<(), Option<redis::RedisError>> {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    let mut counts = Vec::with_capacity(batch.len());
+    for job in batch.iter() {
+        counts.push(job.cmds.len());
+        for cmd in &job.cmds {
+            pipe.add_command(cmd.clone());
+        }
+    }
+    let values = match tokio::time::timeout(RELAY_TIMEOUT, pipe.query_async::<Vec<Value>>(c)).await
+    {
+        Ok(Ok(values)) => values,
+        Ok(Err(e)) => return Err(Some(e)),
+        Err(_) => return Err(None),
+    };
+    let mut values = values.into_iter();
+    for (job, n) in batch.drain(..).zip(counts) {
+        let mine: Vec<Value> = values.by_ref().take(n).collect();
+        match job.reply {
+            Reply::None => {}
+            Reply::Values(tx) => {
+                let _ = tx.send(Ok(mine));
             }
-            other => {
-                if let Ok(Err(e)) = &other {
-                    tracing::warn!("cluster: Redis command link lost: {e}");
-                } else {
-                    tracing::warn!("cluster: Redis did not answer in {RELAY_TIMEOUT:?}");
-                }
-                conn = None;
-                set_up(&node, true, false);
-                for Job::Run { reply, .. } in batch.drain(..) {
-                    if let Some(r) = reply {
-                        let _ = r.send(Err(()));
-                    } else if let Some(n) = node.upgrade() {
-                        n.failures.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+            Reply::Done(f) => {
+                let ok = !mine.iter().any(|v| matches!(v, Value::ServerError(_)));
+                f(ok);
             }
         }
     }
+    Ok(())
 }
 
 /// Marks a link up or down (`commands`: which one), logging the changes.
@@ -589,9 +680,10 @@ async fn heartbeat(node: Weak<Node>) {
             .arg("PX")
             .arg(n.node_ttl.as_millis() as u64);
         // Wakes the command link (it reconnects on a job).
-        let _ = n.jobs.send(Job::Run {
+        let _ = n.jobs.send(Job {
             cmds: vec![c],
-            reply: None,
+            reply: Reply::None,
+            again: false,
         });
     }
 }

@@ -95,7 +95,7 @@ impl Link {
             None => {
                 let mut c = redis::cmd("GET");
                 c.arg(self.session_key(id));
-                match self.node.query(vec![c]).await?.into_iter().next() {
+                match self.node.read(vec![c]).await?.into_iter().next() {
                     Some(Value::BulkString(b)) => Some(String::from_utf8_lossy(&b).into()),
                     _ => None,
                 }
@@ -114,7 +114,7 @@ impl Link {
                     .arg(24 * 3600);
                 let mut get = redis::cmd("GET");
                 get.arg(self.session_key(id));
-                let v = self.node.query(vec![set, get]).await?;
+                let v = self.node.read(vec![set, get]).await?;
                 match v.get(1) {
                     Some(Value::BulkString(b)) => String::from_utf8_lossy(b).into(),
                     _ => return Ok(Owner::Here),
@@ -145,7 +145,7 @@ impl Link {
     pub async fn locate_token(&self, token: &str) -> Result<Owner, Unavailable> {
         let mut c = redis::cmd("GET");
         c.arg(self.node.key(&self.svc, "t", token));
-        let owner: Arc<str> = match self.node.query(vec![c]).await?.into_iter().next() {
+        let owner: Arc<str> = match self.node.read(vec![c]).await?.into_iter().next() {
             Some(Value::BulkString(b)) => String::from_utf8_lossy(&b).into(),
             _ => return Ok(Owner::Lost("".into())),
         };

@@ -45,6 +45,10 @@ pub(crate) enum RequestError {
     /// Cross-node work while Redis cannot be reached.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     ClusterUnavailable,
+    /// A send of a resumable session in a cluster whose messages Redis did
+    /// not count in time (the client sends it again).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    NotYetDurable,
     /// The session's owner (another node) answered this.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Remote(u16, String),
@@ -61,7 +65,7 @@ impl RequestError {
             RequestError::Refused(_) => R::Accept,
             RequestError::TooManySessions => R::TooManySessions,
             RequestError::ShuttingDown => R::ShuttingDown,
-            RequestError::ClusterUnavailable => R::ClusterUnavailable,
+            RequestError::ClusterUnavailable | RequestError::NotYetDurable => R::ClusterUnavailable,
             RequestError::Remote(..) => R::Other,
             RequestError::TooLarge(_) => R::TooLarge,
             RequestError::BodyTimeout => R::BodyTimeout,
@@ -124,6 +128,9 @@ impl fmt::Display for RequestError {
             RequestError::ClusterUnavailable => f.write_str(
                 "Cluster unavailable: the session is on another node and Redis cannot be reached.",
             ),
+            RequestError::NotYetDurable => {
+                f.write_str("The cluster did not keep these messages in time: send them again.")
+            }
             RequestError::Remote(_, text) => f.write_str(text),
             RequestError::Other(e) => e.fmt(f),
         }
@@ -143,7 +150,8 @@ impl ResponseError for RequestError {
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::TooManySessions
             | RequestError::ShuttingDown
-            | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            | RequestError::ClusterUnavailable
+            | RequestError::NotYetDurable => StatusCode::SERVICE_UNAVAILABLE,
             RequestError::Remote(status, _) => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
             }

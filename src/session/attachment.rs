@@ -64,6 +64,7 @@ impl Attachment {
                 mode == AttachMode::Resumed,
                 mode == AttachMode::Reopen,
             );
+            inner.trim(&mut state);
             (attached, state.take_room_freed())
         };
         if room {

@@ -298,11 +298,11 @@ impl Sessions {
         });
         match made {
             Ok((inner, Some(stream))) => {
-                if let Some(token) = inner.lock().token().cloned() {
+                // The lock is let go before `durable` takes it again.
+                let token = inner.lock().token().cloned();
+                if let Some(token) = token {
                     #[cfg(feature = "redis")]
-                    if let Some(link) = &self.cluster {
-                        link.claim_token(&token);
-                    }
+                    self.durable(&inner, &token, id);
                     self.registry.register_token(token, &inner);
                 }
                 self.registry.register_user(&inner);
@@ -370,11 +370,11 @@ impl Sessions {
             self.metrics.transport(transport),
         );
         self.registry.register_anonymous(&inner);
-        if let Some(token) = inner.lock().token().cloned() {
+        // The lock is let go before `durable` takes it again.
+        let token = inner.lock().token().cloned();
+        if let Some(token) = token {
             #[cfg(feature = "redis")]
-            if let Some(link) = &self.cluster {
-                link.claim_token(&token);
-            }
+            self.durable(&inner, &token, id);
             self.registry.register_token(token, &inner);
         }
         self.registry.register_user(&inner);
@@ -390,6 +390,103 @@ impl Sessions {
         let reader = reader(inner.clone(), attachment.id());
         self.start(inner.clone(), stream, Some(reader));
         Ok(Socket::Attached(inner, attachment))
+    }
+
+    /// In a cluster, a new resumable session is kept in Redis too (it then
+    /// outlives its node).
+    #[cfg(feature = "redis")]
+    fn durable(&self, inner: &Arc<Inner>, token: &Arc<str>, sid: &str) {
+        let Some(link) = &self.cluster else { return };
+        link.claim_token(token);
+        inner.lock().make_durable();
+        let m = crate::cluster::mirror::Mirror::new(
+            link.clone(),
+            token.clone(),
+            inner,
+            self.config.resume_window,
+        );
+        m.created(sid, inner.user().map(|u| &**u), 1, 0);
+        let _ = inner.mirror.set(m);
+    }
+
+    /// Takes over the resumable session `token` of the lost node `owner`:
+    /// made here again from what Redis kept (its messages not yet
+    /// acknowledged, how many of the client's its handler took), with a new
+    /// run of the handler (the accept hook sees the resuming request). True
+    /// when it is here now; false when there was nothing to take over.
+    #[cfg(feature = "redis")]
+    pub async fn take_over(
+        self: &Arc<Self>,
+        req: &HttpRequest,
+        token: &str,
+        owner: &str,
+        transport: Transport,
+    ) -> Result<bool, RequestError> {
+        let Some(link) = self.cluster.clone() else {
+            return Ok(false);
+        };
+        let kept = match crate::cluster::mirror::take_over(&link, token, owner).await {
+            Ok(Some(k)) => k,
+            Ok(None) => return Ok(false),
+            Err(_) => return Err(RequestError::ClusterUnavailable),
+        };
+        let mut identity = self
+            .admit(req, None, &ResumeAsk::default())
+            .await?
+            .unwrap_or_default();
+        if identity.user.is_none() {
+            identity.user = kept.user.as_deref().map(Arc::from);
+        }
+        let now = Instant::now();
+        let mut state = State::new(
+            now,
+            self.timing(self.config.resume_window),
+            self.budget.clone(),
+        );
+        let token: Arc<str> = token.into();
+        state.make_resumable(
+            token.clone(),
+            ResumeTiming {
+                ack_delay: crate::config::ACK_DELAY,
+                silence: self.config.client_timeout,
+            },
+            now,
+        );
+        let messages = kept.messages.into_iter().map(crate::Message::new).collect();
+        state.restore(kept.base, messages, kept.taken);
+        let metrics = self.metrics.transport(transport);
+        let sid = kept.sid.clone();
+        let made = self.registry.get_or_insert(&sid, |key| {
+            Inner::new(
+                key,
+                &sid,
+                transport,
+                RequestInfo::from_request(req),
+                &self.config,
+                state,
+                identity,
+                metrics,
+            )
+        });
+        let (inner, stream) = match made {
+            Ok((inner, Some(stream))) => (inner, stream),
+            Ok((_, None)) => return Ok(true),
+            Err(_) => return Err(RequestError::TooManySessions),
+        };
+        let m = crate::cluster::mirror::Mirror::new(
+            link.clone(),
+            token.clone(),
+            &inner,
+            self.config.resume_window,
+        );
+        m.created(&sid, inner.user().map(|u| &**u), kept.base, kept.taken);
+        let _ = inner.mirror.set(m);
+        link.claim(&sid);
+        self.registry.register_token(token, &inner);
+        self.registry.register_user(&inner);
+        tracing::info!("session {sid}: taken over from lost node {owner}");
+        self.start(inner, stream, None);
+        Ok(true)
     }
 
     fn resumable(&self, ask: &ResumeAsk) -> bool {
@@ -499,7 +596,12 @@ impl Sessions {
                 }
                 None => woken.await,
             }
-            let due = inner.lock().handle_timeout(Instant::now());
+            let due = {
+                let mut state = inner.lock();
+                let now = Instant::now();
+                inner.flush_durable(&mut state, now);
+                state.handle_timeout(now)
+            };
             match due {
                 Timeout::Nothing => {}
                 Timeout::WakeReceiver => inner.wake_receiver(),
@@ -516,8 +618,13 @@ impl Sessions {
             for id in inner.named_id().into_iter().chain(inner.aliases()) {
                 link.release(&id);
             }
-            if let Some(token) = inner.lock().token().cloned() {
-                link.release_token(&token);
+            match inner.mirror.get() {
+                Some(m) => m.ended(),
+                None => {
+                    if let Some(token) = inner.lock().token().cloned() {
+                        link.release_token(&token);
+                    }
+                }
             }
         }
     }

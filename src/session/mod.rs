@@ -76,6 +76,12 @@ pub(crate) struct Inner {
     sending: AtomicBool,
     /// More URL ids of a resumable session that came back on new URLs.
     aliases: Mutex<Vec<Arc<str>>>,
+    /// A resumable session in a cluster: what Redis keeps of it.
+    #[cfg(feature = "redis")]
+    pub(crate) mirror: std::sync::OnceLock<crate::cluster::mirror::Mirror>,
+    /// Durable: Redis confirmed more (sends waiting for it look again).
+    #[cfg(feature = "redis")]
+    durable_progress: Notify,
 }
 
 impl Inner {
@@ -122,6 +128,10 @@ impl Inner {
             on_close: Mutex::new(Vec::new()),
             sending: AtomicBool::new(false),
             aliases: Mutex::new(Vec::new()),
+            #[cfg(feature = "redis")]
+            mirror: std::sync::OnceLock::new(),
+            #[cfg(feature = "redis")]
+            durable_progress: Notify::new(),
         });
         let stream = MessageStream {
             inner: inner.clone(),
@@ -211,10 +221,77 @@ impl Inner {
 
     /// Resumable: the client has received messages 1..=`ack`.
     pub(crate) fn acknowledge(&self, ack: u64) {
-        let freed = self.lock().acknowledge(ack, Instant::now());
+        let freed = {
+            let mut state = self.lock();
+            let freed = state.acknowledge(ack, Instant::now());
+            self.trim(&mut state);
+            freed
+        };
         if freed {
             self.room.notify_waiters();
         }
+    }
+
+    /// Durable: tells Redis of acknowledged messages (under the state lock,
+    /// so Redis sees the session's order).
+    pub(crate) fn trim(&self, state: &mut State) {
+        #[cfg(feature = "redis")]
+        if let Some(m) = self.mirror.get() {
+            if let Some((old, new)) = state.take_trim() {
+                m.trim(old, new);
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = state;
+    }
+
+    /// Durable: the handler's count, when due (the supervisor's timer).
+    pub(crate) fn flush_durable(&self, state: &mut State, now: Instant) {
+        #[cfg(feature = "redis")]
+        if let Some(m) = self.mirror.get() {
+            if let Some(taken) = state.take_flush(now) {
+                m.flush(taken);
+            }
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = (state, now);
+    }
+
+    /// Durable: Redis confirmed messages up to `out` and the count `taken`.
+    #[cfg(feature = "redis")]
+    pub(crate) fn persisted(&self, out: Option<u64>, taken: u64) {
+        let wake = self.lock().persisted(out, taken);
+        self.durable_progress.notify_waiters();
+        if wake {
+            self.receiver.wake();
+        }
+    }
+
+    /// Durable: waits (at most `within`) until Redis counts the client's
+    /// messages up to `n` as taken by the handler, so that a send answered
+    /// as accepted survives this node. True at once for a session that is
+    /// not durable, and when the session closed.
+    pub(crate) async fn durable_upto(&self, n: u64, within: std::time::Duration) -> bool {
+        #[cfg(feature = "redis")]
+        if self.mirror.get().is_some() {
+            let wait = async {
+                loop {
+                    let notified = self.durable_progress.notified();
+                    tokio::pin!(notified);
+                    notified.as_mut().enable();
+                    {
+                        let state = self.lock();
+                        if state.durable_in() >= n || state.reason().is_some() {
+                            return;
+                        }
+                    }
+                    notified.await;
+                }
+            };
+            return tokio::time::timeout(within, wait).await.is_ok();
+        }
+        let _ = (n, within);
+        true
     }
 
     /// A sign of life from the client.
@@ -560,7 +637,24 @@ impl Session {
 
     fn offer(inner: &Inner, msg: Message) -> Result<(), TrySendError<Message>> {
         let len = msg.len();
+        #[cfg(feature = "redis")]
+        if let Some(mirror) = inner.mirror.get() {
+            // Durable: Redis hears of it in the order it was queued.
+            let mut state = inner.lock();
+            let pushed = state.push(msg.clone(), inner.limits);
+            if pushed == Push::Queued {
+                if let Some(p) = state.persist_push() {
+                    mirror.push(msg.as_str(), p.number, p.taken);
+                }
+            }
+            drop(state);
+            return Self::pushed(inner, pushed, len);
+        }
         let pushed = inner.lock().push(msg, inner.limits);
+        Self::pushed(inner, pushed, len)
+    }
+
+    fn pushed(inner: &Inner, pushed: Push, len: usize) -> Result<(), TrySendError<Message>> {
         match pushed {
             Push::Queued => {
                 inner.metrics.sent(len);

@@ -116,6 +116,40 @@ struct Resume {
     resumes: u32,
     /// A control frame the next receiver sends first.
     control: Option<Control>,
+    /// In a cluster: what Redis holds of the session (it outlives the node).
+    durable: Option<Durable>,
+    /// The number `queue[0]` had when Redis was last told (trim pending).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    trimmed: u64,
+}
+
+/// What Redis holds of a resumable session in a cluster. A message goes to
+/// the client only once Redis has it, and the client is told that its
+/// messages were accepted only as far as Redis has counted the ones the
+/// handler took, so a node that dies loses nothing the client relies on.
+#[derive(Debug, Clone, Copy, Default)]
+struct Durable {
+    /// Messages numbered up to this are in Redis.
+    out: u64,
+    /// Client messages the handler took, as far as Redis has counted.
+    inn: u64,
+    /// The handler's count last sent to Redis.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    asked_in: u64,
+    /// When that count is due to be sent (the handler took messages and
+    /// sent nothing that would carry it).
+    flush_at: Option<Instant>,
+}
+
+/// What Redis is to be told of a durable session, from [`State::push`]
+/// and the acknowledgements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) struct Persist {
+    /// The number of the message just queued.
+    pub number: u64,
+    /// The handler's count of client messages it took.
+    pub taken: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,6 +291,8 @@ pub(crate) struct State {
     deliverer_waiting: bool,
     /// The handler dropped its stream: inbound messages are discarded.
     reader_gone: bool,
+    /// Client messages the handler took.
+    taken: u64,
 }
 
 impl State {
@@ -281,6 +317,7 @@ impl State {
             inbound_bytes: 0,
             deliverer_waiting: false,
             reader_gone: false,
+            taken: 0,
         }
     }
 
@@ -301,7 +338,133 @@ impl State {
             kick: false,
             resumes: 0,
             control: Some(Control::Token),
+            durable: None,
+            trimmed: 1,
         }));
+    }
+
+    /// Makes a resumable session durable (a cluster keeps it in Redis).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn make_durable(&mut self) {
+        let taken = self.taken;
+        if let Some(r) = &mut self.resume {
+            r.durable = Some(Durable {
+                out: r.base - 1 + self.queue.len() as u64,
+                inn: taken,
+                asked_in: taken,
+                flush_at: None,
+            });
+            r.trimmed = r.base;
+        }
+    }
+
+    /// A durable session as Redis held it when its node was lost: `base`
+    /// is the number of the first of `messages`, `taken` how many client
+    /// messages its handler had taken. It has opened already; the next
+    /// receiver resumes it.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn restore(&mut self, base: u64, messages: Vec<Message>, taken: u64) {
+        self.opened = true;
+        self.taken = taken;
+        for m in messages {
+            self.queued_bytes += m.len();
+            self.budget.add(m.len());
+            self.queue.push_back(m);
+        }
+        if let Some(r) = &mut self.resume {
+            r.base = base.max(1);
+            r.trimmed = r.base;
+            // The lost node may have sent all of them.
+            r.sent = self.queue.len();
+            r.accepted = taken;
+            r.told = taken;
+            r.control = None;
+            r.durable = Some(Durable {
+                out: r.base - 1 + self.queue.len() as u64,
+                inn: taken,
+                asked_in: taken,
+                flush_at: None,
+            });
+        }
+    }
+
+    /// Durable: Redis has messages up to `out` and the handler's count
+    /// `taken`. Returns true when the receiver has something new to send.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn persisted(&mut self, out: Option<u64>, taken: u64) -> bool {
+        let Some(r) = &mut self.resume else {
+            return false;
+        };
+        let Some(d) = &mut r.durable else {
+            return false;
+        };
+        let released = out.is_some_and(|o| o > d.out);
+        if let Some(o) = out {
+            d.out = d.out.max(o);
+        }
+        d.inn = d.inn.max(taken);
+        let tell = r.accepted.min(d.inn) > r.told;
+        if tell {
+            r.ack_due = true;
+        }
+        (released || tell) && self.receiver.is_some()
+    }
+
+    /// Durable: the handler's count, when it is due to go to Redis alone.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn take_flush(&mut self, now: Instant) -> Option<u64> {
+        let taken = self.taken;
+        let d = self.resume.as_mut()?.durable.as_mut()?;
+        if d.flush_at.is_some_and(|t| now >= t) {
+            d.flush_at = None;
+            if taken > d.asked_in {
+                d.asked_in = taken;
+                return Some(taken);
+            }
+        }
+        None
+    }
+
+    /// Durable: the first message number Redis still keeps, when it moved
+    /// (the client acknowledged messages): (old, new).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn take_trim(&mut self) -> Option<(u64, u64)> {
+        let r = self.resume.as_mut()?;
+        r.durable?;
+        (r.base > r.trimmed).then(|| {
+            let old = std::mem::replace(&mut r.trimmed, r.base);
+            (old, r.base)
+        })
+    }
+
+    /// Durable: what a message just queued means for Redis.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn persist_push(&mut self) -> Option<Persist> {
+        let taken = self.taken;
+        let n = self.queue.len() as u64;
+        let r = self.resume.as_mut()?;
+        let d = r.durable.as_mut()?;
+        d.asked_in = taken;
+        d.flush_at = None;
+        Some(Persist {
+            number: r.base - 1 + n,
+            taken,
+        })
+    }
+
+    /// Durable: the client messages Redis counts as taken by the handler
+    /// (`u64::MAX` for a session that is not durable).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn durable_in(&self) -> u64 {
+        self.resume
+            .as_ref()
+            .and_then(|r| r.durable)
+            .map_or(u64::MAX, |d| d.inn)
+    }
+
+    /// The count a resumable session may tell its client it accepted.
+    fn tellable(r: &Resume) -> u64 {
+        r.durable.map_or(r.accepted, |d| r.accepted.min(d.inn))
     }
 
     pub fn reason(&self) -> Option<&CloseReason> {
@@ -338,6 +501,19 @@ impl State {
     /// open session, the expiry while none is. (Closed, the attached
     /// receiver gets the close frame and leaves: nothing to time.)
     pub fn poll_timeout(&self) -> Option<Instant> {
+        let flush = self
+            .resume
+            .as_ref()
+            .and_then(|r| r.durable.as_ref())
+            .and_then(|d| d.flush_at);
+        let next = self.next_deadline();
+        match (flush, next) {
+            (Some(f), Some(n)) => Some(f.min(n)),
+            (f, n) => f.or(n),
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
         match self.receiver {
             Some(_) if self.reason.is_none() => {
                 let heartbeat = self.since + self.timing.heartbeat;
@@ -548,19 +724,25 @@ impl State {
             let r = self.resume.as_deref().expect("a resumable session");
             return Next::Control(match control {
                 Control::Token => frame::token(&r.token),
-                Control::Resumed => frame::resumed(r.accepted),
+                Control::Resumed => frame::resumed(State::tellable(r)),
             });
         }
         let batch = match &mut self.resume {
             // Resumable: kept until acknowledged; sent from `sent` on.
             Some(r) => {
-                let unsent = self.queue.len() - r.sent;
-                let batch = match unsent {
-                    0 => None,
-                    1 => self.queue.back().cloned().map(Batch::One),
-                    _ => Some(Batch::Many(self.queue.range(r.sent..).cloned().collect())),
+                // Durable: only what Redis has.
+                let limit = match &r.durable {
+                    Some(d) => ((d.out + 1).saturating_sub(r.base) as usize).min(self.queue.len()),
+                    None => self.queue.len(),
                 };
-                r.sent = self.queue.len();
+                let batch = match limit.saturating_sub(r.sent) {
+                    0 => None,
+                    1 => self.queue.get(r.sent).cloned().map(Batch::One),
+                    _ => Some(Batch::Many(
+                        self.queue.range(r.sent..limit).cloned().collect(),
+                    )),
+                };
+                r.sent = r.sent.max(limit);
                 batch
             }
             None => {
@@ -598,10 +780,10 @@ impl State {
     /// Resumable: the accepted count, now told to the client.
     fn tell_accepted(&mut self) -> Option<u64> {
         let r = self.resume.as_mut()?;
-        r.told = r.accepted;
+        r.told = State::tellable(r);
         r.untold_since = None;
         r.ack_due = false;
-        Some(r.accepted)
+        Some(r.told)
     }
 
     /// The receiver `id` leaves at `now`. `completed` is false when its
@@ -694,7 +876,10 @@ impl State {
         self.inbound.push_back(msg);
         if let Some(r) = &mut self.resume {
             r.accepted += 1;
-            r.untold_since.get_or_insert(now);
+            // (Durable: told once Redis counts it, see `persisted`.)
+            if r.durable.is_none() {
+                r.untold_since.get_or_insert(now);
+            }
         }
         InPush::Queued
     }
@@ -707,6 +892,12 @@ impl State {
         match self.inbound.pop_front() {
             Some(m) => {
                 self.inbound_bytes -= m.len();
+                self.taken += 1;
+                if let Some(d) = self.resume.as_mut().and_then(|r| r.durable.as_mut()) {
+                    if d.flush_at.is_none() {
+                        d.flush_at = Some(Instant::now() + crate::config::ACK_DELAY);
+                    }
+                }
                 Ok(Some((m, std::mem::take(&mut self.deliverer_waiting))))
             }
             None if self.reason.is_some() => Err(()),

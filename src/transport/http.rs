@@ -268,17 +268,40 @@ async fn cluster_receive(
     }
     // A resumable session coming back on a new URL is found by its token.
     let located = match &ask.kind {
-        crate::session::ResumeKind::Token(token) => match link.locate_token(token).await {
-            Ok(Owner::Node(owner)) => Ok(Owner::Node(owner)),
-            // Here, gone with its node, or unknown: answered here.
-            Ok(_) | Err(_) => return Ok(None),
-        },
+        crate::session::ResumeKind::Token(token) => {
+            let mut located = link.locate_token(token).await;
+            // Its node is lost: this node takes it over, then serves it;
+            // unless another node took it over first (it is there now).
+            if let Ok(Owner::Lost(owner)) = &located {
+                if owner.is_empty() {
+                    return Ok(None);
+                }
+                if r.sessions
+                    .take_over(&r.http, token, owner, receiver.transport())
+                    .await?
+                {
+                    return Ok(None);
+                }
+                located = link.locate_token(token).await;
+            }
+            match located {
+                Ok(Owner::Node(owner)) => Ok(Owner::Node(owner)),
+                // Here, or unknown: answered here.
+                Ok(_) | Err(_) => return Ok(None),
+            }
+        }
         _ => link.locate(&r.id, true).await,
     };
     let owner = match located {
         Ok(Owner::Here) => return Ok(None),
         // Redis is away: a new session is served here (local sessions go on).
-        Err(_) => return Ok(None),
+        Err(_) => {
+            tracing::warn!(
+                "session {}: Redis cannot be reached: served on this node alone",
+                r.id
+            );
+            return Ok(None);
+        }
         Ok(Owner::Lost(owner)) => {
             link.forget(&r.id, &owner);
             let frame = crate::cluster::relay::lost_frame();
@@ -449,6 +472,10 @@ fn send_answer(req: &HttpRequest, cookie_needed: bool, jsonp: bool) -> HttpRespo
     }
 }
 
+/// How long a send of a resumable session in a cluster waits for Redis to
+/// count its messages (under the cluster's relay timeout).
+const DURABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// A send's effect on its session, wherever the request landed: the resume
 /// extension's acknowledgement and numbering (`ack`, `seq`: what was
 /// accepted already is skipped), then delivery to the handler, and a
@@ -476,8 +503,14 @@ pub(crate) async fn deliver_send(
     let messages = messages()?;
     match seq.filter(|_| !messages.is_empty()) {
         Some(seq) => {
+            let last = seq + messages.len() as u64 - 1;
             if !inner.deliver_from(seq, messages).await {
                 return Err(RequestError::OutOfOrder);
+            }
+            // In a cluster, accepted means kept in Redis: the answer waits
+            // for it (a retry is then answered once it is, without a copy).
+            if !inner.durable_upto(last, DURABLE_WAIT).await {
+                return Err(RequestError::NotYetDurable);
             }
         }
         None => inner.deliver(messages).await,

@@ -153,7 +153,16 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
     #[cfg(feature = "redis")]
     if let (Some(link), crate::session::ResumeKind::Token(token)) = (&sessions.cluster, &ask.kind) {
         if !sessions.has_token(&ask) {
-            if let Ok(crate::cluster::relay::Owner::Node(_)) = link.locate_token(token).await {
+            use crate::cluster::relay::Owner;
+            let mut located = link.locate_token(token).await;
+            // Its node is lost: taken over here, then resumed on this socket;
+            // unless another node took it over first (it is there now).
+            if let Ok(Owner::Lost(owner)) = &located {
+                if !owner.is_empty() && !sessions.take_over(&req, token, owner, transport).await? {
+                    located = link.locate_token(token).await;
+                }
+            }
+            if let Ok(Owner::Node(_)) = located {
                 return Err(RequestError::Remote(
                     503,
                     "The session is on another node: resume it over HTTP.".into(),

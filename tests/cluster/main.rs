@@ -345,3 +345,74 @@ async fn without_redis_local_sessions_go_on_and_cross_node_work_is_refused_clear
         .await
         .assert_body("a[\"anew\"]\n");
 }
+
+/// A resumable session through a round robin over three nodes, its node
+/// killed after `kill_at` echoes: it comes back on a survivor, which takes
+/// it over from Redis; every message, each way, exactly once and in order.
+async fn survives_its_node(kind: common::resume::Kind) {
+    use std::cell::RefCell;
+    const N: u64 = 1000;
+    let redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    let bases: Vec<String> = nodes.iter().map(|n| format!("{}/echo", n.base())).collect();
+    let procs: Vec<RefCell<Option<common::redis::Proc>>> = nodes
+        .into_iter()
+        .map(|n| RefCell::new(Some(n.proc)))
+        .collect();
+    let killed_at = RefCell::new(None);
+    let state = common::resume::run_on(&bases, kind, N, N, |s| {
+        if s.got.len() >= 300 && killed_at.borrow().is_none() {
+            // The session was made on the first node: kill it (SIGKILL).
+            if let Some(mut p) = procs[0].borrow_mut().take() {
+                p.kill();
+            }
+            *killed_at.borrow_mut() = Some(Instant::now());
+        }
+    })
+    .await;
+    assert!(killed_at.borrow().is_some(), "the node was killed mid-run");
+    let want = common::resume::numbered("c", N);
+    assert_eq!(
+        state.got.len(),
+        want.len(),
+        "{kind:?}: {}",
+        common::resume::first_difference(&state.got, &want)
+    );
+    assert_eq!(
+        state.got,
+        want,
+        "{kind:?}: {}",
+        common::resume::first_difference(&state.got, &want)
+    );
+    assert_eq!(state.accepted, N);
+    assert!(state.resumes >= 1, "{kind:?}: it came back at least once");
+    eprintln!(
+        "{kind:?}: {N} each way, node killed at 300; {} resumes, {} retries",
+        state.resumes, state.retries
+    );
+}
+
+#[actix_web::test]
+async fn a_resumable_websocket_session_survives_its_node() {
+    survives_its_node(common::resume::Kind::Websocket).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_xhr_streaming_session_survives_its_node() {
+    survives_its_node(common::resume::Kind::XhrStreaming).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_eventsource_session_survives_its_node() {
+    survives_its_node(common::resume::Kind::EventSource).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_xhr_polling_session_survives_its_node() {
+    survives_its_node(common::resume::Kind::XhrPolling).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_jsonp_polling_session_survives_its_node() {
+    survives_its_node(common::resume::Kind::JsonpPolling).await;
+}

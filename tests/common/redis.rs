@@ -117,8 +117,16 @@ impl Node {
             .args(["--port", &port.to_string()])
             .env("REDIS_URL", redis.url())
             .env("NODE_TIMEOUT_MS", node_timeout_ms.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env(
+                "RUST_LOG",
+                std::env::var("NODE_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            // The nodes log to stdout: shown when NODE_LOG asks for it.
+            .stdout(if std::env::var_os("NODE_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("the testserver example (cargo test --features redis builds it)");
         let node = Node {

@@ -62,9 +62,24 @@ pub struct State {
     pub retries: u32,
     /// A close frame: the end.
     pub closed: Option<String>,
+    /// Nodes to spread requests over, as a round-robin balancer does (the
+    /// session URLs are made on the first; empty: one node).
+    pub bases: Vec<String>,
+    turn: usize,
 }
 
 impl State {
+    /// `url` on the next node in turn (round robin), when there are nodes.
+    fn on_next(&mut self, url: &str) -> String {
+        let Some(first) = self.bases.first() else {
+            return url.to_owned();
+        };
+        let rest = url.strip_prefix(first.as_str()).unwrap_or(url);
+        let node = self.turn % self.bases.len();
+        self.turn += 1;
+        format!("{}{rest}", self.bases[node])
+    }
+
     fn received(&self) -> u64 {
         self.got.len() as u64
     }
@@ -118,8 +133,8 @@ impl State {
     fn receive_query(&self, first: bool) -> String {
         match (first, &self.token) {
             (true, None) => "resume=1".to_owned(),
-            (true, Some(t)) => format!("resume={t}&ack={}", self.received()),
-            (false, _) => format!("ack={}", self.received()),
+            (_, Some(t)) => format!("resume={t}&ack={}", self.received()),
+            (false, None) => format!("resume=1&ack={}", self.received()),
         }
     }
 }
@@ -130,8 +145,27 @@ pub type Shared = Rc<RefCell<State>>;
 /// `expect` server messages arrived and `send` client messages were
 /// accepted; then closes it. Returns its state.
 pub async fn run(base: &str, kind: Kind, send: u64, expect: u64) -> State {
+    run_on(&[base.to_owned()], kind, send, expect, |_| {}).await
+}
+
+/// [`run`] with requests spread over `bases` (nodes of one cluster, the
+/// same path on each), round robin; `progress` sees the state after every
+/// frame batch (a test kills a node from it).
+pub async fn run_on(
+    bases: &[String],
+    kind: Kind,
+    send: u64,
+    expect: u64,
+    progress: impl Fn(&State),
+) -> State {
+    let base = bases[0].as_str();
     let st: Shared = Rc::new(RefCell::new(State {
         url: new_url(base),
+        bases: if bases.len() > 1 {
+            bases.to_vec()
+        } else {
+            Vec::new()
+        },
         ..State::default()
     }));
     {
@@ -143,6 +177,7 @@ pub async fn run(base: &str, kind: Kind, send: u64, expect: u64) -> State {
     }
     let done = || {
         let s = st.borrow();
+        progress(&s);
         s.closed.is_some() || (s.received() >= expect && s.accepted >= send && s.outbox.is_empty())
     };
     match kind {
@@ -173,8 +208,9 @@ async fn receive_http(base: &str, kind: Kind, st: &Shared, done: &impl Fn() -> b
     let mut failures = 0u32;
     while !done() {
         let (url, query) = {
-            let s = st.borrow();
-            (s.url.clone(), s.receive_query(first))
+            let mut s = st.borrow_mut();
+            let url = s.url.clone();
+            (s.on_next(&url), s.receive_query(first))
         };
         let (method, path) = match kind {
             Kind::XhrPolling => ("POST", format!("{url}/xhr?{query}")),
@@ -290,7 +326,9 @@ async fn send_http(kind: Kind, st: &Shared, done: &impl Fn() -> bool, expect: u6
     let mut every = tokio::time::interval(Duration::from_millis(20));
     while !done() {
         let (url, seq, batch, ack, need_ack) = {
-            let s = st.borrow();
+            let mut s = st.borrow_mut();
+            let url = s.url.clone();
+            let url = s.on_next(&url);
             let batch: Vec<&(u64, String)> = s.outbox.iter().take(50).collect();
             // Streaming transports acknowledge through sends: often enough
             // that the server never waits for room.
@@ -298,7 +336,7 @@ async fn send_http(kind: Kind, st: &Shared, done: &impl Fn() -> bool, expect: u6
             // for want of it)
             let need_ack = s.received() > s.acked && (kind_streams(kind) || s.received() >= expect);
             (
-                s.url.clone(),
+                url,
                 batch.first().map(|(seq, _)| *seq),
                 serde_json::to_string(&batch.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>())
                     .unwrap_or_default(),
@@ -518,8 +556,12 @@ async fn websocket(base: &str, st: &Shared, done: &impl Fn() -> bool) {
     let mut first = true;
     while !done() {
         let (url, query) = {
-            let s = st.borrow();
-            (s.url.replacen(base, &ws_base, 1), s.receive_query(first))
+            let mut s = st.borrow_mut();
+            let url = s.url.clone();
+            let url = s.on_next(&url);
+            let ws = url.replacen("http://", "ws://", 1);
+            let _ = &ws_base;
+            (ws, s.receive_query(first))
         };
         match websocket_once(&format!("{url}/websocket?{query}"), st, done).await {
             Ok(()) => {}
