@@ -68,6 +68,7 @@ async fn main() -> std::io::Result<()> {
         }
     }
     let services = conformance::services(&options);
+    let stopping = services.clone();
     // Every service's metrics on /metrics.
     let mut registry = prometheus_client::registry::Registry::default();
     actix_sockjs::metrics::register(&mut registry);
@@ -80,7 +81,19 @@ async fn main() -> std::io::Result<()> {
     })
     .h1_allow_half_closed(false)
     .workers(2)
-    .bind(("127.0.0.1", port))?;
+    // SIGTERM / Ctrl-C: every service shuts down gracefully, then the server.
+    .disable_signals()
+    .shutdown_timeout(1)
+    .bind(("127.0.0.1", port))?
+    .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        actix_sockjs::shutdown_signal().await;
+        for (_, service) in &stopping {
+            service.shutdown(std::time::Duration::from_secs(2)).await;
+        }
+        handle.stop(true).await;
+    });
     println!("testserver listening on http://127.0.0.1:{port}");
-    server.run().await
+    server.await
 }

@@ -130,6 +130,15 @@ impl Mirror {
             .fire(vec![redis::cmd("MULTI"), lt, h, redis::cmd("EXEC")]);
     }
 
+    /// The node is shutting down: what Redis keeps stays, and the token is
+    /// left to no node (`-`, which is never alive), so the client's next
+    /// request takes the session over on another node at once.
+    pub fn handed_over(&self) {
+        let mut set = redis::cmd("SET");
+        set.arg(self.t()).arg(NO_NODE).arg("EX").arg(24 * 3600);
+        self.link.node.fire(vec![set]);
+    }
+
     /// The session ended: nothing to keep.
     pub fn ended(&self) {
         let mut del = redis::cmd("DEL");
@@ -138,6 +147,9 @@ impl Mirror {
         self.link.release_token(&self.token);
     }
 }
+
+/// The owner of a session handed over by a node that shut down.
+const NO_NODE: &str = "-";
 
 /// Takes over the resumable session `token` of lost node `owner` for this
 /// node: `Ok(Some)` with what Redis kept, `Ok(None)` when another node took

@@ -425,6 +425,9 @@ impl Sessions {
         let Some(link) = self.cluster.clone() else {
             return Ok(false);
         };
+        if self.shutting_down.load(Ordering::Relaxed) {
+            return Err(RequestError::ShuttingDown);
+        }
         let kept = match crate::cluster::mirror::take_over(&link, token, owner).await {
             Ok(Some(k)) => k,
             Ok(None) => return Ok(false),
@@ -619,6 +622,8 @@ impl Sessions {
                 link.release(&id);
             }
             match inner.mirror.get() {
+                // Closed by a shutdown: left for another node to take over.
+                Some(m) if self.shutting_down.load(Ordering::Relaxed) => m.handed_over(),
                 Some(m) => m.ended(),
                 None => {
                     if let Some(token) = inner.lock().token().cloned() {

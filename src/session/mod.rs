@@ -270,7 +270,8 @@ impl Inner {
     /// Durable: waits (at most `within`) until Redis counts the client's
     /// messages up to `n` as taken by the handler, so that a send answered
     /// as accepted survives this node. True at once for a session that is
-    /// not durable, and when the session closed.
+    /// not durable; false when the session closed first (its client sends
+    /// again wherever the session goes on).
     pub(crate) async fn durable_upto(&self, n: u64, within: std::time::Duration) -> bool {
         #[cfg(feature = "redis")]
         if self.mirror.get().is_some() {
@@ -281,14 +282,17 @@ impl Inner {
                     notified.as_mut().enable();
                     {
                         let state = self.lock();
-                        if state.durable_in() >= n || state.reason().is_some() {
-                            return;
+                        if state.durable_in() >= n {
+                            return true;
+                        }
+                        if state.reason().is_some() {
+                            return false;
                         }
                     }
                     notified.await;
                 }
             };
-            return tokio::time::timeout(within, wait).await.is_ok();
+            return tokio::time::timeout(within, wait).await.unwrap_or(false);
         }
         let _ = (n, within);
         true

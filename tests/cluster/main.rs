@@ -350,6 +350,13 @@ async fn without_redis_local_sessions_go_on_and_cross_node_work_is_refused_clear
 /// killed after `kill_at` echoes: it comes back on a survivor, which takes
 /// it over from Redis; every message, each way, exactly once and in order.
 async fn survives_its_node(kind: common::resume::Kind) {
+    moves_off_its_node(kind, false).await;
+}
+
+/// [`survives_its_node`] with the node stopped gracefully (SIGTERM: the
+/// service shuts down, `c[1012]` to its clients) instead of killed: the
+/// session is handed over through Redis.
+async fn moves_off_its_node(kind: common::resume::Kind, graceful: bool) {
     use std::cell::RefCell;
     const N: u64 = 1000;
     let redis = Redis::start().await;
@@ -363,7 +370,11 @@ async fn survives_its_node(kind: common::resume::Kind) {
     let state = common::resume::run_on(&bases, kind, N, N, |s| {
         if s.got.len() >= 300 && killed_at.borrow().is_none() {
             // The session was made on the first node: kill it (SIGKILL).
-            if let Some(mut p) = procs[0].borrow_mut().take() {
+            if graceful {
+                if let Some(p) = procs[0].borrow_mut().as_mut() {
+                    p.terminate();
+                }
+            } else if let Some(mut p) = procs[0].borrow_mut().take() {
                 p.kill();
             }
             *killed_at.borrow_mut() = Some(Instant::now());
@@ -386,8 +397,9 @@ async fn survives_its_node(kind: common::resume::Kind) {
     );
     assert_eq!(state.accepted, N);
     assert!(state.resumes >= 1, "{kind:?}: it came back at least once");
+    let how = if graceful { "stopped" } else { "killed" };
     eprintln!(
-        "{kind:?}: {N} each way, node killed at 300; {} resumes, {} retries",
+        "{kind:?}: {N} each way, node {how} at 300; {} resumes, {} retries",
         state.resumes, state.retries
     );
 }
@@ -415,4 +427,14 @@ async fn a_resumable_xhr_polling_session_survives_its_node() {
 #[actix_web::test]
 async fn a_resumable_jsonp_polling_session_survives_its_node() {
     survives_its_node(common::resume::Kind::JsonpPolling).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_websocket_session_moves_when_its_node_shuts_down() {
+    moves_off_its_node(common::resume::Kind::Websocket, true).await;
+}
+
+#[actix_web::test]
+async fn a_resumable_xhr_polling_session_moves_when_its_node_shuts_down() {
+    moves_off_its_node(common::resume::Kind::XhrPolling, true).await;
 }

@@ -39,6 +39,14 @@ impl Proc {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+
+    /// SIGTERM: asks the process to stop gracefully (it is not waited for).
+    #[allow(dead_code)]
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+    }
 }
 
 impl Drop for Proc {

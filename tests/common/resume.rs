@@ -60,6 +60,8 @@ pub struct State {
     pub resumes: u32,
     /// Receive requests and sends that failed and were retried.
     pub retries: u32,
+    /// `c[1012]` frames taken as drops (a node shutting down).
+    pub restarts: u32,
     /// A close frame: the end.
     pub closed: Option<String>,
     /// Nodes to spread requests over, as a round-robin balancer does (the
@@ -119,6 +121,12 @@ impl State {
                     self.got
                         .push(m.as_str().expect("string messages").to_owned());
                 }
+            }
+            // A server restarting (graceful shutdown): a resumable client
+            // takes it as a dropped connection and resumes elsewhere.
+            "c" if rest.starts_with("[1012,") && self.token.is_some() => {
+                self.restarts += 1;
+                return false;
             }
             "c" => {
                 self.closed = Some(frame.to_owned());
