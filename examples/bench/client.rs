@@ -557,6 +557,22 @@ impl Receiver {
         }
     }
 
+    /// Sends the session's next polls to the server on `port` (another node
+    /// of a cluster): between polls only, so for xhr-polling.
+    pub fn move_to(&mut self, port: u16) -> io::Result<()> {
+        let Receiver::Http(h) = self else {
+            return Err(bad("a websocket cannot move"));
+        };
+        if !matches!(h.state, RecvState::Idle) {
+            return Err(bad("a request is outstanding: cannot move"));
+        }
+        if h.port != port {
+            h.port = port;
+            h.conn = None;
+        }
+        Ok(())
+    }
+
     fn resume(&mut self) -> Option<&mut Resume> {
         match self {
             Receiver::Ws(_, r) => r.as_mut(),

@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release --example bench            # the full run (about 15 minutes)
 //! cargo run --release --example bench -- --quick # a short one while developing
+//! cargo run --release --features redis --example bench -- --only cluster
 //! ```
 //!
 //! It starts every server itself, each pinned to core 0 with one worker
@@ -11,11 +12,23 @@
 //! before every measured phase, and reads CPU time from `/proc/<pid>/stat`
 //! and memory from `/proc/<pid>/status`. Every echoed or broadcast payload
 //! is checked; a wrong one counts as an error. The report goes to stdout and
-//! to `target/bench-report.md`. Everything targets 127.0.0.1, is bounded in
-//! count and time, and every process it starts is stopped when it ends.
+//! to `target/bench-report.md`, and every row, the targets, the machine, the
+//! commit and the date to `target/bench-report.json` (to compare runs).
+//! Everything targets 127.0.0.1, is bounded in count and time, and every
+//! process it starts is stopped when it ends.
 //!
-//! Options: `--quick`, `--only ws,http,broadcast,memory`,
-//! `--servers floor,sockjs,node`, `--sessions 100,1000` (echo rows),
+//! Built with `--features redis` and with `redis-server` on PATH, it also
+//! measures clusters (`cluster` rows; otherwise the report says why they were
+//! skipped): one `redis-server` and 1 or 3 nodes (this binary's
+//! `__serve cluster`), all pinned to core 0 together. xhr-polling echo where
+//! every poll and send of a 3-node session lands on a node that does not own
+//! it (so it is relayed through Redis), against 1 node; and the broadcast row
+//! with its receivers spread over the nodes through a named group. CPU is
+//! summed over every node and redis-server.
+//!
+//! Options: `--quick`, `--only ws,http,broadcast,memory,cluster`,
+//! `--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3`,
+//! `--sessions 100,1000` (echo rows, cluster echo rows too),
 //! `--rounds N` (each echo and broadcast row is measured N times,
 //! interleaved with the other servers, and the median kept; 3 by default,
 //! 1 with `--quick`), `--warmup SECS`, `--measure SECS`, `--perf` (records
@@ -43,7 +56,7 @@ use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
 use client::{HttpSender, Receiver, Transport};
-use servers::{Kind, Server};
+use servers::{Kind, Servers};
 use stats::Histogram;
 
 const SERVER_CORE: &str = "0";
@@ -93,6 +106,10 @@ impl Opts {
                 Kind::SockJsDefault,
                 Kind::SockJsResume,
                 Kind::Node,
+                #[cfg(feature = "redis")]
+                Kind::Cluster1,
+                #[cfg(feature = "redis")]
+                Kind::Cluster3,
             ],
             warmup: Duration::from_secs(if quick { 1 } else { 2 }),
             measure: Duration::from_secs(if quick { 3 } else { 8 }),
@@ -122,6 +139,8 @@ impl Opts {
                             "sockjs-default" => Ok(Kind::SockJsDefault),
                             "sockjs-resume" => Ok(Kind::SockJsResume),
                             "node" => Ok(Kind::Node),
+                            "cluster1" => Ok(Kind::Cluster1),
+                            "cluster3" => Ok(Kind::Cluster3),
                             other => Err(format!("unknown server {other:?}")),
                         })
                         .collect::<Result<_, _>>()?
@@ -144,8 +163,9 @@ impl Opts {
                 "--warmup" => o.warmup = secs(&value()?)?,
                 "--measure" => o.measure = secs(&value()?)?,
                 "-h" | "--help" => {
-                    return Err("usage: bench [--quick] [--only ws,http,broadcast,memory] \
-                                [--servers floor,sockjs,sockjs-default,sockjs-resume,node] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]"
+                    return Err("usage: bench [--quick] [--only ws,http,broadcast,memory,cluster] \
+                                [--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]\n\
+                                (cluster rows: build with --features redis, and have redis-server on PATH)"
                         .into())
                 }
                 other => return Err(format!("unknown option {other:?} (see --help)")),
@@ -162,6 +182,14 @@ impl Opts {
         self.servers.contains(&kind)
     }
 
+    /// The cluster rows were asked for (by `--only cluster`, or by a cluster
+    /// server among `--servers`, or by default in a `redis` build).
+    fn wants_cluster(&self) -> bool {
+        self.runs("cluster")
+            && (self.only.iter().any(|o| o == "cluster")
+                || self.servers.iter().any(|k| k.is_cluster()))
+    }
+
     /// Open files the largest phase needs, with room for the servers'.
     fn files_needed(&self) -> u64 {
         let mut n = 0;
@@ -171,8 +199,11 @@ impl Opts {
         if self.runs("broadcast") {
             n = n.max(self.broadcast_receivers.iter().copied().max().unwrap_or(0));
         }
-        if self.runs("http") {
+        if self.runs("http") || self.wants_cluster() {
             n = n.max(2 * self.http_sessions.iter().copied().max().unwrap_or(0));
+        }
+        if self.wants_cluster() {
+            n = n.max(self.broadcast_receivers.iter().copied().max().unwrap_or(0));
         }
         n as u64 + 1024
     }
@@ -219,17 +250,21 @@ fn main() {
     let local = tokio::task::LocalSet::new();
     let started = Instant::now();
     let high_priority = raise_priority();
-    let report = local.block_on(&rt, run(opts, args, high_priority));
+    let (report, mut json) = local.block_on(&rt, run(opts, args, high_priority));
     let elapsed = started.elapsed();
     let report = format!(
         "{report}\nRun time: {:.0} s.\n",
         elapsed.as_secs_f64().round()
     );
     println!("\n{report}");
-    let path = root().join("target/bench-report.md");
-    match std::fs::write(&path, &report) {
-        Ok(()) => eprintln!("report written to {}", path.display()),
-        Err(e) => eprintln!("could not write {}: {e}", path.display()),
+    json["run_time_s"] = elapsed.as_secs_f64().round().into();
+    let json = serde_json::to_string_pretty(&json).expect("a JSON value") + "\n";
+    for (name, text) in [("bench-report.md", &report), ("bench-report.json", &json)] {
+        let path = root().join("target").join(name);
+        match std::fs::write(&path, text) {
+            Ok(()) => eprintln!("report written to {}", path.display()),
+            Err(e) => eprintln!("could not write {}: {e}", path.display()),
+        }
     }
 }
 
@@ -297,14 +332,18 @@ fn pin_self() {
 struct Sample {
     at: Instant,
     server: u64,
+    /// A cluster's redis-server (included in `server`).
+    redis: u64,
     generator: u64,
     busy: Vec<u64>,
 }
 
-fn sample(server: &Server) -> Sample {
+/// `server`: every process of the row (a cluster's nodes and Redis).
+fn sample(server: &Servers) -> Sample {
     Sample {
         at: Instant::now(),
         server: server.cpu_ticks(),
+        redis: server.redis_ticks(),
         generator: servers::cpu_ticks("/proc/self/stat").unwrap_or(0),
         busy: servers::cpu_busy(),
     }
@@ -315,6 +354,8 @@ fn sample(server: &Server) -> Sample {
 struct Window {
     secs: f64,
     server_s: f64,
+    /// Of `server_s`, a cluster's redis-server.
+    redis_s: f64,
     generator_s: f64,
     /// CPU time used by other processes on the machine, in seconds.
     other_s: f64,
@@ -333,6 +374,7 @@ fn window(a: &Sample, b: &Sample, hz: u64) -> Window {
     Window {
         secs: (b.at - a.at).as_secs_f64(),
         server_s,
+        redis_s: b.redis.saturating_sub(a.redis) as f64 / hz,
         generator_s,
         other_s: (busy as f64 / hz - server_s - generator_s).max(0.0),
     }
@@ -351,6 +393,10 @@ impl Window {
     /// Server CPU per event, in µs.
     fn per(&self, events: u64) -> Option<f64> {
         (events > 0).then(|| self.server_s * 1e6 / events as f64)
+    }
+    /// The redis-server's part of `per`.
+    fn redis_per(&self, events: u64) -> Option<f64> {
+        (events > 0).then(|| self.redis_s * 1e6 / events as f64)
     }
 }
 
@@ -462,6 +508,9 @@ struct EchoResult {
     /// Runs of this row (rounds), and the range of CPU / message over them.
     runs: usize,
     cpu_range: (f64, f64),
+    /// Resident memory of every server process at the end of the measured
+    /// phase, summed.
+    rss_kib: u64,
 }
 
 impl EchoResult {
@@ -476,18 +525,31 @@ struct EchoState {
     done: Cell<u64>,
 }
 
-async fn echo_session(st: Rc<EchoState>, port: u16, transport: Transport, n: usize, resume: bool) {
+/// Session `n` opens on node `n` (of `ports`, round robin). With more than
+/// one node its sends go to node `n + 2`, and on xhr-polling its later polls
+/// to node `n + 1`, so none lands on its owner: each is relayed.
+async fn echo_session(
+    st: Rc<EchoState>,
+    ports: Rc<[u16]>,
+    transport: Transport,
+    n: usize,
+    resume: bool,
+) {
     let sh = &st.shared;
     let sid = client::session_id(n);
     let raw = transport == Transport::RawWs;
+    let node = |i: usize| ports[(n + i) % ports.len()];
     let mut tx = match transport {
         Transport::RawWs | Transport::Websocket => None,
-        _ => Some(HttpSender::new(port, "/echo", &sid)),
+        _ => Some(HttpSender::new(node(2), "/echo", &sid)),
     };
     let opened = {
         let _permit = sh.gate.acquire().await;
         let open = async {
-            let rx = Receiver::open(transport, port, "/echo", &sid, resume).await?;
+            let mut rx = Receiver::open(transport, node(0), "/echo", &sid, resume).await?;
+            if transport == Transport::XhrPolling {
+                rx.move_to(node(1))?;
+            }
             if let Some(tx) = &mut tx {
                 tx.connect().await?;
             }
@@ -581,6 +643,7 @@ async fn echo_run(
     sessions: usize,
 ) -> Result<EchoResult, String> {
     let mut server = ctx.start(kind)?;
+    let ports: Rc<[u16]> = server.ports().into();
     let st = Rc::new(EchoState {
         shared: Shared::new(),
         hist: RefCell::new(Histogram::default()),
@@ -591,7 +654,7 @@ async fn echo_run(
     for n in 0..sessions {
         set.spawn_local(echo_session(
             st.clone(),
-            server.port,
+            ports.clone(),
             transport,
             n,
             kind == Kind::SockJsResume,
@@ -609,6 +672,7 @@ async fn echo_run(
     sleep(ctx.opts.measure).await;
     sh.set_phase(STOP);
     let b = sample(&server);
+    let rss_kib = server.rss_kib();
     if let Some(p) = perf {
         p.stop();
     }
@@ -629,6 +693,7 @@ async fn echo_run(
         note: sh.error_note(),
         runs: 1,
         cpu_range: (0.0, 0.0),
+        rss_kib,
     })
 }
 
@@ -730,6 +795,7 @@ fn mix(r: usize) -> Transport {
     }
 }
 
+/// Receiver `r` on `port` (in a cluster, node `r` round robin).
 async fn broadcast_receiver(st: Rc<BroadcastState>, port: u16, r: usize) {
     let sh = &st.shared;
     let transport = mix(r);
@@ -777,6 +843,8 @@ struct BroadcastResult {
     /// Runs of this row (rounds), and the range of deliveries/s over them.
     runs: usize,
     rate_range: (f64, f64),
+    /// Resident memory of every server process after the drain, summed.
+    rss_kib: u64,
 }
 
 impl BroadcastResult {
@@ -800,15 +868,16 @@ async fn broadcast_run(ctx: &Ctx, kind: Kind, receivers: usize) -> Result<Broadc
         last_delivery: Cell::new(None),
     });
     let sh = st.shared.clone();
+    let ports = server.ports();
     let mut set = JoinSet::new();
     for r in 0..receivers {
-        set.spawn_local(broadcast_receiver(st.clone(), server.port, r));
+        set.spawn_local(broadcast_receiver(st.clone(), ports[r % ports.len()], r));
     }
     sh.wait_ready(receivers, Duration::from_secs(120)).await;
     let open = sh.ready.get();
     let mut sender = Receiver::open(
         Transport::Websocket,
-        server.port,
+        ports[0],
         "/broadcast",
         "sender",
         false,
@@ -882,6 +951,7 @@ async fn broadcast_run(ctx: &Ctx, kind: Kind, receivers: usize) -> Result<Broadc
         let _ = timeout(Duration::from_millis(20), st.progress.notified()).await;
     }
     let mut b = sample(&server);
+    let rss_kib = server.rss_kib();
     if let Some(p) = perf {
         p.stop();
     }
@@ -921,6 +991,7 @@ async fn broadcast_run(ctx: &Ctx, kind: Kind, receivers: usize) -> Result<Broadc
         note: sh.error_note(),
         runs: 1,
         rate_range: (0.0, 0.0),
+        rss_kib,
     })
 }
 
@@ -964,7 +1035,7 @@ async fn memory_run(ctx: &Ctx, kind: Kind, idle: Idle, n: usize) -> Result<Memor
     let mut server = ctx.start(kind)?;
     let sh = Shared::new();
     let base_kib = server.rss_kib();
-    let port = server.port;
+    let port = server.ports()[0];
     let mut set = JoinSet::new();
     for i in 0..n {
         let sh = sh.clone();
@@ -1033,11 +1104,13 @@ struct Ctx {
     hz: u64,
     node_modules: Option<PathBuf>,
     root: PathBuf,
+    /// Clusters can be run (`Err`: why not).
+    cluster: Result<(), String>,
 }
 
 impl Ctx {
-    fn start(&self, kind: Kind) -> Result<Server, String> {
-        Server::start(
+    fn start(&self, kind: Kind) -> Result<Servers, String> {
+        Servers::start(
             kind,
             self.node_modules.as_deref(),
             &self.root,
@@ -1046,18 +1119,20 @@ impl Ctx {
         )
     }
 
-    fn perf(&self, server: &Server, name: &str) -> Option<servers::Perf> {
+    fn perf(&self, server: &Servers, name: &str) -> Option<servers::Perf> {
         if !self.opts.perf {
             return None;
         }
         let dir = self.root.join("target/bench-perf");
         std::fs::create_dir_all(&dir).ok()?;
         let out = dir.join(format!("{}.data", name.replace(' ', "-")));
-        servers::Perf::start(server.pid(), &out, GENERATOR_CORE)
+        servers::Perf::start(&server.pids(), &out, GENERATOR_CORE)
     }
 
     fn available(&self, kind: Kind) -> bool {
-        self.opts.has(kind) && (kind != Kind::Node || self.node_modules.is_some())
+        self.opts.has(kind)
+            && (kind != Kind::Node || self.node_modules.is_some())
+            && (!kind.is_cluster() || self.cluster.is_ok())
     }
 }
 
@@ -1095,7 +1170,20 @@ async fn retry<T>(
     Ok(best.expect("at least one run").1)
 }
 
-async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> String {
+/// `Ok` when the cluster rows can run here, else why not.
+#[cfg(feature = "redis")]
+fn cluster_possible() -> Result<(), String> {
+    servers::redis_available()
+}
+
+#[cfg(not(feature = "redis"))]
+fn cluster_possible() -> Result<(), String> {
+    Err("the bench was built without `--features redis` (run \
+         `cargo run --release --features redis --example bench -- --only cluster`)"
+        .into())
+}
+
+async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> (String, serde_json::Value) {
     let root = root();
     let node_modules = if opts.has(Kind::Node) {
         match servers::find_sockjs_node(&root) {
@@ -1108,12 +1196,21 @@ async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> String {
     } else {
         None
     };
+    let cluster = cluster_possible();
+    let mut skipped = Vec::new();
+    if opts.wants_cluster() {
+        if let Err(why) = &cluster {
+            eprintln!("cluster rows skipped: {why}");
+            skipped.push(format!("Cluster rows skipped: {why}."));
+        }
+    }
     let ctx = Ctx {
         hz: servers::clock_ticks_per_sec(),
         node_modules,
         root: root.clone(),
         opts,
         high_priority,
+        cluster,
     };
     let mut echo = Vec::new();
     let mut broadcast = Vec::new();
@@ -1191,7 +1288,11 @@ async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> String {
             }
         }
     }
-    render(&ctx, &args, &echo, &broadcast, &memory)
+    let targets = targets(&echo, &broadcast, &memory);
+    (
+        render(&ctx, &args, &echo, &broadcast, &memory, &targets, &skipped),
+        json_report(&ctx, &args, &echo, &broadcast, &memory, &targets, &skipped),
+    )
 }
 
 /// One round of the echo and broadcast rows, every server in turn.
@@ -1252,16 +1353,41 @@ async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<Broad
                 }
                 match retry(async || broadcast_run(ctx, kind, n).await, |r| r.w).await {
                     Ok(r) => {
-                        eprintln!(
-                            "broadcast {} {n}: {:.0} deliveries/s, lost {} dup {} reordered {} errors {} {}",
-                            kind.name(),
-                            r.rate(),
-                            r.lost,
-                            r.duplicated,
-                            r.reordered,
-                            r.errors,
-                            r.note
-                        );
+                        eprintln!("{}", broadcast_line(&r));
+                        broadcast.push(r);
+                    }
+                    Err(e) => eprintln!("broadcast {} {n}: {e}", kind.name()),
+                }
+            }
+        }
+    }
+    // Many nodes on Redis: local against relayed polls, and a broadcast
+    // reaching receivers on 1 or 3 nodes.
+    if ctx.opts.runs("cluster") {
+        let kinds = [Kind::Cluster1, Kind::Cluster3];
+        for &n in &ctx.opts.http_sessions {
+            for kind in kinds {
+                if !ctx.available(kind) {
+                    continue;
+                }
+                let t = Transport::XhrPolling;
+                match retry(async || echo_run(ctx, kind, t, n).await, |r| r.w).await {
+                    Ok(r) => {
+                        eprintln!("{}", echo_line(&r));
+                        echo.push(r);
+                    }
+                    Err(e) => eprintln!("{} {} {n}: {e}", kind.name(), t.name()),
+                }
+            }
+        }
+        for &n in &ctx.opts.broadcast_receivers {
+            for kind in kinds {
+                if !ctx.available(kind) {
+                    continue;
+                }
+                match retry(async || broadcast_run(ctx, kind, n).await, |r| r.w).await {
+                    Ok(r) => {
+                        eprintln!("{}", broadcast_line(&r));
                         broadcast.push(r);
                     }
                     Err(e) => eprintln!("broadcast {} {n}: {e}", kind.name()),
@@ -1316,6 +1442,22 @@ fn echo_line(r: &EchoResult) -> String {
     )
 }
 
+fn broadcast_line(r: &BroadcastResult) -> String {
+    format!(
+        "broadcast {} {}: {:.0} deliveries/s, p99 {}, {:.1} µs/delivery, lost {} dup {} reordered {} errors {} {}",
+        r.server.name(),
+        r.receivers,
+        r.rate(),
+        stats::latency(r.hist.quantile(0.99)),
+        r.w.per(r.deliveries).unwrap_or(f64::NAN),
+        r.lost,
+        r.duplicated,
+        r.reordered,
+        r.errors,
+        r.note
+    )
+}
+
 /// `value (min–max)` when a row was measured more than once.
 fn with_range(
     value: String,
@@ -1342,20 +1484,82 @@ fn us(x: Option<f64>) -> String {
     }
 }
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::fs::read_to_string("/proc/cpuinfo")
-        .map(|t| t.lines().filter(|l| l.starts_with("processor")).count())
-        .unwrap_or(0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("{cores} × {cpu}, Linux {}", kernel.trim())
+struct Machine {
+    cpu: String,
+    cores: usize,
+    kernel: String,
+}
+
+impl Machine {
+    fn get() -> Machine {
+        let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu = info
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+            .unwrap_or_else(|| "unknown CPU".into());
+        let cores = info.lines().filter(|l| l.starts_with("processor")).count();
+        let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+        Machine {
+            cpu,
+            cores,
+            kernel: kernel.trim().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} × {}, Linux {}", self.cores, self.cpu, self.kernel)
+    }
+}
+
+/// `git rev-parse --short HEAD` ("unknown" without git or a repository), and
+/// whether tracked files differ from it (`None`: not known).
+fn git_commit(root: &std::path::Path) -> (String, Option<bool>) {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let commit = git(&["rev-parse", "--short", "HEAD"])
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty());
+    (commit, dirty)
+}
+
+/// Now, as `YYYY-MM-DDTHH:MM:SSZ`, and in seconds since 1970.
+fn utc_now() -> (String, u64) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Days to a civil date (H. Hinnant's algorithm).
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = secs % 86_400;
+    (
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            t / 3600,
+            t / 60 % 60,
+            t % 60
+        ),
+        secs,
+    )
 }
 
 fn node_version() -> String {
@@ -1381,10 +1585,23 @@ fn render(
     echo: &[EchoResult],
     broadcast: &[BroadcastResult],
     memory: &[MemoryResult],
+    targets: &[Target],
+    skipped: &[String],
 ) -> String {
     let mut out = String::new();
     let o = &ctx.opts;
     let _ = writeln!(out, "# actix-sockjs benchmark\n");
+    let (commit, dirty) = git_commit(&ctx.root);
+    let _ = writeln!(
+        out,
+        "Commit {commit}{}, {}.\n",
+        if dirty == Some(true) {
+            " (with changes not committed)"
+        } else {
+            ""
+        },
+        utc_now().0
+    );
     let _ = writeln!(
         out,
         "`{}`{} on {}; Node {}. Servers pinned to core {SERVER_CORE} with one worker, the load \
@@ -1392,7 +1609,7 @@ fn render(
          messages; CPU from `/proc/<pid>/stat` (utime + stime, {} ticks/s).\n",
         args.join(" "),
         if o.quick { " (quick)" } else { "" },
-        machine(),
+        Machine::get(),
         node_version(),
         o.warmup.as_secs_f64(),
         o.measure.as_secs_f64(),
@@ -1407,6 +1624,7 @@ fn render(
     ] {
         let rows: Vec<&EchoResult> = echo
             .iter()
+            .filter(|r| !r.server.is_cluster())
             .filter(|r| matches!(r.transport, Transport::RawWs | Transport::Websocket) == ws)
             .collect();
         if rows.is_empty() {
@@ -1452,6 +1670,8 @@ fn render(
         out.push('\n');
     }
 
+    let (cluster_broadcast, broadcast): (Vec<&BroadcastResult>, Vec<&BroadcastResult>) =
+        broadcast.iter().partition(|r| r.server.is_cluster());
     if !broadcast.is_empty() {
         let _ = writeln!(out, "## Broadcast\n");
         let _ = writeln!(
@@ -1468,7 +1688,7 @@ fn render(
             "| server | receivers | messages | deliveries/s | p50 | p99 | lost | duplicated | reordered | server CPU / delivery | server CPU | generator CPU | errors |"
         );
         let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-        for r in broadcast {
+        for r in &broadcast {
             foreign = foreign.max(r.w.other_s / r.w.secs);
             let _ = writeln!(
                 out,
@@ -1497,6 +1717,19 @@ fn render(
             );
         }
         out.push('\n');
+    }
+
+    let cluster_echo: Vec<&EchoResult> = echo.iter().filter(|r| r.server.is_cluster()).collect();
+    if !cluster_echo.is_empty() || !cluster_broadcast.is_empty() {
+        foreign = foreign.max(render_cluster(
+            &mut out,
+            ctx,
+            &cluster_echo,
+            &cluster_broadcast,
+        ));
+    }
+    for line in skipped {
+        let _ = writeln!(out, "{line}\n");
     }
 
     if !memory.is_empty() {
@@ -1545,6 +1778,7 @@ fn render(
         .chain(
             broadcast
                 .iter()
+                .chain(&cluster_broadcast)
                 .filter(|r| r.errors > 0)
                 .map(|r| format!("{} broadcast {}: {}", r.server.name(), r.receivers, r.note)),
         )
@@ -1563,13 +1797,11 @@ fn render(
         out.push('\n');
     }
 
-    // Targets.
-    let targets = targets(echo, broadcast, memory);
     if !targets.is_empty() {
         let _ = writeln!(out, "## Targets\n");
         let _ = writeln!(out, "| target | goal | measured | met |");
         let _ = writeln!(out, "|---|---|---|---|");
-        for t in &targets {
+        for t in targets {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -1717,6 +1949,36 @@ fn targets(
             }
         }
     }
+    // A relayed poll in a cluster against a local one, every process's CPU.
+    for relayed in echo.iter().filter(|r| r.server == Kind::Cluster3) {
+        let Some(local) = find(Kind::Cluster1, relayed.transport, relayed.sessions) else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (relayed.w.per(relayed.done), local.w.per(local.done)) {
+            t.push(Target {
+                what: format!(
+                    "{} echo, {} sessions, cluster: CPU / message (nodes + Redis), relayed on 3 nodes vs local on 1",
+                    relayed.transport.name(),
+                    stats::count(relayed.sessions as u64)
+                ),
+                goal: "≤ 2 ×".into(),
+                measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
+                met: Some(a / b <= 2.0 && relayed.errors + local.errors == 0),
+            });
+        }
+    }
+    for ours in broadcast.iter().filter(|r| r.server.is_cluster()) {
+        t.push(Target {
+            what: format!(
+                "broadcast to {}, {}: lost / duplicated / reordered",
+                stats::count(ours.receivers as u64),
+                ours.server.name()
+            ),
+            goal: "0 / 0 / 0".into(),
+            measured: format!("{} / {} / {}", ours.lost, ours.duplicated, ours.reordered),
+            met: Some(ours.lost + ours.duplicated + ours.reordered + ours.errors == 0),
+        });
+    }
     for ours in broadcast.iter().filter(|r| r.server == Kind::SockJs) {
         t.push(Target {
             what: format!(
@@ -1791,4 +2053,293 @@ fn targets(
         }
     }
     t
+}
+
+/// The cluster section: how it is measured, the xhr-polling echo rows and
+/// the broadcast rows. Returns the largest share of a core that other
+/// processes took during one of its rows.
+fn render_cluster(
+    out: &mut String,
+    ctx: &Ctx,
+    echo: &[&EchoResult],
+    broadcast: &[&BroadcastResult],
+) -> f64 {
+    let mut foreign = 0.0f64;
+    let cores = Machine::get().cores;
+    let _ = writeln!(out, "## Many nodes on Redis\n");
+    let _ = writeln!(
+        out,
+        "Every row starts a `redis-server` of its own (`--save '' --appendonly no`, loopback) and \
+         1 or 3 nodes joined to it: this tool's actix-sockjs server (`__serve cluster`: the \
+         services above, each joined with `SockJs::cluster`, one worker). The nodes and \
+         redis-server are all pinned to core {SERVER_CORE} (`taskset -c {SERVER_CORE}` for each; \
+         {cores} cores here, the generator has core {GENERATOR_CORE}), so the 3 nodes share one \
+         core with Redis: 3 nodes show what relaying costs, not what more cores would give. \
+         Server CPU is summed over every node and redis-server, and so is RSS (at the end of the \
+         measured phase). Median of {} runs (range in brackets).\n",
+        ctx.opts.rounds
+    );
+    if !echo.is_empty() {
+        let _ = writeln!(
+            out,
+            "xhr-polling echo, local against relayed: session *n* opens (its first poll) on node \
+             *n* mod *k*. On 3 nodes its later polls go to node *n* + 1 and its sends to node \
+             *n* + 2, so every poll and send lands on a node that does not own the session and \
+             is relayed to its owner through Redis; on 1 node every request is local (the node \
+             still claims each new session in Redis). Each echo is checked as above.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| server | transport | sessions | messages/s | p50 | p99 | CPU / message (nodes + Redis) | of which Redis | server CPU | generator CPU | RSS | errors |"
+        );
+        let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for r in echo {
+            foreign = foreign.max(r.w.other_s / r.w.secs);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}{} | {} | {} | {} | {} | {} | {} | {}{} | {:.1} MiB | {} |",
+                r.server.name(),
+                r.transport.name(),
+                stats::count(r.sessions as u64),
+                if r.open < r.sessions {
+                    format!(" ({} open)", r.open)
+                } else {
+                    String::new()
+                },
+                stats::count(r.rate() as u64),
+                stats::latency(r.hist.quantile(0.5)),
+                stats::latency(r.hist.quantile(0.99)),
+                with_range(us(r.w.per(r.done)), r.runs, r.cpu_range, |v| format!(
+                    "{v:.1}"
+                )),
+                us(r.w.redis_per(r.done)),
+                pct(r.w.server_share()),
+                pct(r.w.generator_share()),
+                if r.w.saturated() { " (saturated)" } else { "" },
+                r.rss_kib as f64 / 1024.0,
+                r.errors,
+            );
+        }
+        out.push('\n');
+    }
+    if !broadcast.is_empty() {
+        let _ = writeln!(
+            out,
+            "Broadcast over nodes: the broadcast row above (one WebSocket sender, on node 1; \
+             receivers 40 % WebSocket, 20 % each xhr-streaming, eventsource, xhr-polling; at most \
+             {BROADCAST_WINDOW} messages in flight), receiver *r* on node *r* mod *k*. The room \
+             is the service's named group (`SockJs::group`): each message is published once to \
+             Redis and every node delivers it to its own members. Every delivery is checked \
+             (lost, duplicated, reordered, summed over all runs). Median by deliveries/s.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| server | receivers | messages | deliveries/s | p50 | p99 | lost | duplicated | reordered | CPU / delivery (nodes + Redis) | of which Redis | server CPU | generator CPU | RSS | errors |"
+        );
+        let _ = writeln!(
+            out,
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+        );
+        for r in broadcast {
+            foreign = foreign.max(r.w.other_s / r.w.secs);
+            let _ = writeln!(
+                out,
+                "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {:.1} MiB | {} |",
+                r.server.name(),
+                stats::count(r.receivers as u64),
+                if r.open < r.receivers {
+                    format!(" ({} open)", r.open)
+                } else {
+                    String::new()
+                },
+                stats::count(r.sent),
+                with_range(stats::count(r.rate() as u64), r.runs, r.rate_range, |v| {
+                    format!("{:.0}k", v / 1000.0)
+                }),
+                stats::latency(r.hist.quantile(0.5)),
+                stats::latency(r.hist.quantile(0.99)),
+                r.lost,
+                r.duplicated,
+                r.reordered,
+                us(r.w.per(r.deliveries)),
+                us(r.w.redis_per(r.deliveries)),
+                pct(r.w.server_share()),
+                pct(r.w.generator_share()),
+                if r.w.saturated() { " (saturated)" } else { "" },
+                r.rss_kib as f64 / 1024.0,
+                r.errors,
+            );
+        }
+        out.push('\n');
+    }
+    foreign
+}
+
+// ------------------------------------------------------------------- JSON
+
+/// `[min, max]` over a row's runs (the value twice for one run).
+fn range_json(value: Option<f64>, runs: usize, range: (f64, f64)) -> serde_json::Value {
+    if runs > 1 {
+        serde_json::json!([range.0, range.1])
+    } else {
+        serde_json::json!([value, value])
+    }
+}
+
+/// The shares of a core of a measured phase.
+fn window_json(w: &Window) -> serde_json::Value {
+    serde_json::json!({
+        "measured_s": w.secs,
+        "server_cpu_share": w.server_share(),
+        "redis_cpu_share": w.redis_s / w.secs,
+        "generator_cpu_share": w.generator_share(),
+        "generator_saturated": w.saturated(),
+        "other_processes_cpu_share": w.other_s / w.secs,
+    })
+}
+
+fn with_window(mut row: serde_json::Value, w: &Window) -> serde_json::Value {
+    if let (Some(row), serde_json::Value::Object(w)) = (row.as_object_mut(), window_json(w)) {
+        row.extend(w);
+    }
+    row
+}
+
+/// Every row, the targets, the machine, the commit and the date, for
+/// comparing runs (`target/bench-report.json`). Times in µs, memory in KiB;
+/// `null` where there is no figure. `run_time_s` is added by `main`.
+fn json_report(
+    ctx: &Ctx,
+    args: &[String],
+    echo: &[EchoResult],
+    broadcast: &[BroadcastResult],
+    memory: &[MemoryResult],
+    targets: &[Target],
+    skipped: &[String],
+) -> serde_json::Value {
+    use serde_json::json;
+    let o = &ctx.opts;
+    let mut rows = Vec::new();
+    for r in echo {
+        let section = if r.server.is_cluster() {
+            "cluster echo"
+        } else if matches!(r.transport, Transport::RawWs | Transport::Websocket) {
+            "websocket echo"
+        } else {
+            "http echo"
+        };
+        let cpu = r.w.per(r.done);
+        rows.push(with_window(
+            json!({
+                "section": section,
+                "server": r.server.arg(),
+                "server_name": r.server.name(),
+                "nodes": r.server.nodes(),
+                "redis": r.server.is_cluster(),
+                "transport": r.transport.name(),
+                "sessions": r.sessions,
+                "open": r.open,
+                "messages": r.done,
+                "messages_per_s": r.rate(),
+                "cpu_us_per_message": cpu,
+                "cpu_us_per_message_range": range_json(cpu, r.runs, r.cpu_range),
+                "redis_cpu_us_per_message": r.w.redis_per(r.done),
+                "p50_us": r.hist.quantile(0.5),
+                "p99_us": r.hist.quantile(0.99),
+                "rss_kib": r.rss_kib,
+                "runs": r.runs,
+                "errors": r.errors,
+                "first_error": r.note,
+            }),
+            &r.w,
+        ));
+    }
+    for r in broadcast {
+        let rate = r.rate();
+        rows.push(with_window(
+            json!({
+                "section": if r.server.is_cluster() { "cluster broadcast" } else { "broadcast" },
+                "server": r.server.arg(),
+                "server_name": r.server.name(),
+                "nodes": r.server.nodes(),
+                "redis": r.server.is_cluster(),
+                "transport": "mixed",
+                "receivers": r.receivers,
+                "open": r.open,
+                "messages": r.sent,
+                "deliveries": r.deliveries,
+                "deliveries_per_s": rate,
+                "deliveries_per_s_range": range_json(Some(rate), r.runs, r.rate_range),
+                "cpu_us_per_delivery": r.w.per(r.deliveries),
+                "redis_cpu_us_per_delivery": r.w.redis_per(r.deliveries),
+                "p50_us": r.hist.quantile(0.5),
+                "p99_us": r.hist.quantile(0.99),
+                "lost": r.lost,
+                "duplicated": r.duplicated,
+                "reordered": r.reordered,
+                "rss_kib": r.rss_kib,
+                "runs": r.runs,
+                "errors": r.errors,
+                "first_error": r.note,
+            }),
+            &r.w,
+        ));
+    }
+    for r in memory {
+        rows.push(json!({
+            "section": "memory",
+            "server": r.server.arg(),
+            "server_name": r.server.name(),
+            "session": r.idle.name(),
+            "sessions": r.open,
+            "rss_before_kib": r.base_kib,
+            "rss_after_kib": r.rss_kib,
+            "kib_per_session": r.per_session_kib(),
+            "errors": r.errors,
+            "first_error": r.note,
+        }));
+    }
+    let machine = Machine::get();
+    let (commit, dirty) = git_commit(&ctx.root);
+    let (date, unix) = utc_now();
+    json!({
+        "bench": "actix-sockjs",
+        "format": 1,
+        "date": date,
+        "unix_time": unix,
+        "commit": commit,
+        "uncommitted_changes": dirty,
+        "command": args.join(" "),
+        "quick": o.quick,
+        "machine": {
+            "cpu": machine.cpu,
+            "cores": machine.cores,
+            "kernel": machine.kernel,
+        },
+        "node": node_version(),
+        "settings": {
+            "rounds": o.rounds,
+            "warmup_s": o.warmup.as_secs_f64(),
+            "measure_s": o.measure.as_secs_f64(),
+            "clock_ticks_per_s": ctx.hz,
+            "server_core": SERVER_CORE,
+            "generator_core": GENERATOR_CORE,
+            "tcp_nodelay": std::env::var("BENCH_NODELAY").map_or(true, |v| v != "0"),
+            "perf": o.perf,
+            "high_priority": ctx.high_priority,
+        },
+        "rows": rows,
+        "targets": targets
+            .iter()
+            .map(|t| json!({
+                "what": t.what,
+                "goal": t.goal,
+                "measured": t.measured,
+                "met": t.met,
+            }))
+            .collect::<Vec<_>>(),
+        "targets_met": targets.iter().filter(|t| t.met == Some(true)).count(),
+        "targets_missed": targets.iter().filter(|t| t.met == Some(false)).count(),
+        "skipped": skipped,
+    })
 }

@@ -1,6 +1,8 @@
 //! The servers under test (run by this same binary as `bench __serve KIND PORT`,
-//! or by Node for sockjs-node), how they are started and stopped, and what
-//! `/proc` says about them.
+//! or by Node for sockjs-node; with the `redis` feature, cluster nodes as
+//! `bench __serve cluster PORT` with `REDIS_URL`, joined to a `redis-server`
+//! this module starts), how they are started and stopped, and what `/proc`
+//! says about them.
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -28,6 +30,11 @@ pub enum Kind {
     SockJsResume,
     /// sockjs-node 0.3.24.
     Node,
+    /// One actix-sockjs node joined to a `redis-server` (feature `redis`):
+    /// every request lands on its session's owner.
+    Cluster1,
+    /// Three actix-sockjs nodes joined to one `redis-server`.
+    Cluster3,
 }
 
 impl Kind {
@@ -38,6 +45,8 @@ impl Kind {
             Kind::SockJsDefault => "actix-sockjs (actix-web defaults)",
             Kind::SockJsResume => "actix-sockjs (resume on)",
             Kind::Node => "sockjs-node 0.3.24",
+            Kind::Cluster1 => "actix-sockjs, 1 node + Redis",
+            Kind::Cluster3 => "actix-sockjs, 3 nodes + Redis",
         }
     }
 
@@ -48,14 +57,29 @@ impl Kind {
             Kind::SockJsDefault => "sockjs-default",
             Kind::SockJsResume => "sockjs-resume",
             Kind::Node => "node",
+            Kind::Cluster1 => "cluster1",
+            Kind::Cluster3 => "cluster3",
         }
+    }
+
+    /// Server processes of its own (a cluster's nodes; Redis not counted).
+    pub fn nodes(self) -> usize {
+        match self {
+            Kind::Cluster3 => 3,
+            _ => 1,
+        }
+    }
+
+    pub fn is_cluster(self) -> bool {
+        matches!(self, Kind::Cluster1 | Kind::Cluster3)
     }
 }
 
 // ---------------------------------------------------------------- serving
 
-/// `bench __serve floor|sockjs PORT`: one actix worker on 127.0.0.1. Exits
-/// when its standard input closes (the bench tool went away).
+/// `bench __serve floor|sockjs|sockjs-default|sockjs-resume|cluster PORT`:
+/// one actix worker on 127.0.0.1. Exits when its standard input closes (the
+/// bench tool went away).
 pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
     std::thread::spawn(|| {
         let mut sink = [0u8; 64];
@@ -91,6 +115,49 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
                 let broadcast = SockJs::new(move |s, m| sockjs_broadcast(room.clone(), s, m))
                     .disconnect_delay(DISCONNECT_DELAY)
                     .max_sessions(200_000);
+                HttpServer::new(move || {
+                    App::new()
+                        .service(echo.scope("/echo"))
+                        .service(broadcast.scope("/broadcast"))
+                })
+                .workers(1)
+                .tcp_nodelay(nodelay)
+                .backlog(4096)
+                .max_connections(200_000)
+                .h1_allow_half_closed(false)
+                .bind(("127.0.0.1", port))?
+                .run()
+            }
+            // The same services as `sockjs`, joined to the cluster on
+            // REDIS_URL; the broadcast room is the service's named group, so
+            // its broadcasts reach every node.
+            #[cfg(feature = "redis")]
+            "cluster" => {
+                let url = std::env::var("REDIS_URL")
+                    .map_err(|_| std::io::Error::other("REDIS_URL is not set"))?;
+                let cluster = actix_sockjs::Cluster::new(&url).map_err(std::io::Error::other)?;
+                // Listening means joined: a session opened here must be
+                // claimed in Redis for the other nodes to find it.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while !cluster.is_up() {
+                    if Instant::now() > deadline {
+                        return Err(std::io::Error::other(format!("Redis at {url} not reached")));
+                    }
+                    actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+                }
+                let echo = SockJs::new(sockjs_echo)
+                    .disconnect_delay(DISCONNECT_DELAY)
+                    .max_sessions(200_000)
+                    .cluster(&cluster, "echo");
+                let room = std::sync::Arc::new(std::sync::OnceLock::<Group>::new());
+                let in_handler = room.clone();
+                let broadcast = SockJs::new(move |s, m| {
+                    sockjs_broadcast(in_handler.get().cloned().unwrap_or_default(), s, m)
+                })
+                .disconnect_delay(DISCONNECT_DELAY)
+                .max_sessions(200_000)
+                .cluster(&cluster, "broadcast");
+                let _ = room.set(broadcast.group("room"));
                 HttpServer::new(move || {
                     App::new()
                         .service(echo.scope("/echo"))
@@ -211,10 +278,130 @@ pub fn find_sockjs_node(root: &Path) -> Result<PathBuf, String> {
 
 // ---------------------------------------------------------- process control
 
+/// The processes of one row: one server, or a cluster's nodes and its
+/// `redis-server`. All are stopped when dropped (the nodes first).
+pub struct Servers {
+    pub nodes: Vec<Server>,
+    pub redis: Option<Server>,
+}
+
+impl Servers {
+    pub fn start(
+        kind: Kind,
+        node_modules: Option<&Path>,
+        root: &Path,
+        core: &str,
+        high_priority: bool,
+    ) -> Result<Servers, String> {
+        if !kind.is_cluster() {
+            let server = Server::start(kind, node_modules, root, core, high_priority)?;
+            return Ok(Servers {
+                nodes: vec![server],
+                redis: None,
+            });
+        }
+        #[cfg(feature = "redis")]
+        {
+            let redis = Server::start_redis(core, high_priority)?;
+            let url = format!("redis://127.0.0.1:{}", redis.port);
+            let mut servers = Servers {
+                nodes: Vec::new(),
+                redis: Some(redis),
+            };
+            for _ in 0..kind.nodes() {
+                servers
+                    .nodes
+                    .push(Server::start_node(&url, core, high_priority)?);
+            }
+            Ok(servers)
+        }
+        #[cfg(not(feature = "redis"))]
+        Err(format!(
+            "{}: the bench was built without `--features redis`",
+            kind.name()
+        ))
+    }
+
+    /// The nodes' ports, in order.
+    pub fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|s| s.port).collect()
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Server> {
+        self.nodes.iter().chain(&self.redis)
+    }
+
+    /// Every process's pid, comma-separated (as `perf -p` takes them).
+    pub fn pids(&self) -> String {
+        self.all()
+            .map(|s| s.pid().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// CPU of every process (nodes and Redis), summed.
+    pub fn cpu_ticks(&self) -> u64 {
+        self.all().map(Server::cpu_ticks).sum()
+    }
+
+    /// CPU of the cluster's redis-server (0 without one).
+    pub fn redis_ticks(&self) -> u64 {
+        self.redis.as_ref().map_or(0, Server::cpu_ticks)
+    }
+
+    /// Resident memory of every process, summed.
+    pub fn rss_kib(&self) -> u64 {
+        self.all().map(Server::rss_kib).sum()
+    }
+
+    pub fn alive(&mut self) -> bool {
+        self.nodes
+            .iter_mut()
+            .chain(&mut self.redis)
+            .all(Server::alive)
+    }
+}
+
+/// `redis-server` is there to be started.
+#[cfg(feature = "redis")]
+pub fn redis_available() -> Result<(), String> {
+    match Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(s) if s.success() => Ok(()),
+        _ => Err("`redis-server` is not on PATH".into()),
+    }
+}
+
+/// `taskset -c CORE` (and `nice -n -20` when allowed), and with `wrap`
+/// whatever `BENCH_WRAP` puts in front of a server.
+fn pinned(core: &str, high_priority: bool, wrap: bool) -> Command {
+    let mut cmd = Command::new("taskset");
+    cmd.args(["-c", core]);
+    if high_priority {
+        // Ahead of whatever else runs on the machine (builds).
+        cmd.args(["nice", "-n", "-20"]);
+    }
+    // BENCH_WRAP puts a tool in front of the server, for profiling:
+    // BENCH_WRAP="valgrind --tool=massif --massif-out-file=target/massif.%p"
+    if wrap {
+        if let Ok(wrap) = std::env::var("BENCH_WRAP") {
+            cmd.args(wrap.split_whitespace());
+        }
+    }
+    cmd
+}
+
 /// A running server, pinned to core 0. Killed when dropped.
 pub struct Server {
     pub port: u16,
     child: Child,
+    /// It exits by itself when its standard input closes (ours do;
+    /// `redis-server` is killed at once).
+    stdin_stops: bool,
 }
 
 impl Server {
@@ -226,17 +413,7 @@ impl Server {
         high_priority: bool,
     ) -> Result<Server, String> {
         let port = free_port()?;
-        let mut cmd = Command::new("taskset");
-        cmd.args(["-c", core]);
-        if high_priority {
-            // Ahead of whatever else runs on the machine (builds).
-            cmd.args(["nice", "-n", "-20"]);
-        }
-        // BENCH_WRAP puts a tool in front of the server, for profiling:
-        // BENCH_WRAP="valgrind --tool=massif --massif-out-file=target/massif.%p"
-        if let Ok(wrap) = std::env::var("BENCH_WRAP") {
-            cmd.args(wrap.split_whitespace());
-        }
+        let mut cmd = pinned(core, high_priority, true);
         match kind {
             Kind::Node => {
                 let modules = node_modules.ok_or("sockjs-node is not available")?;
@@ -257,23 +434,56 @@ impl Server {
                     .arg(port.to_string());
             }
         }
+        Server::spawn(cmd, port, kind.name(), true)
+    }
+
+    /// A cluster node: this binary's `cluster` server, joined to `redis_url`.
+    #[cfg(feature = "redis")]
+    fn start_node(redis_url: &str, core: &str, high_priority: bool) -> Result<Server, String> {
+        let port = free_port()?;
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut cmd = pinned(core, high_priority, true);
+        cmd.arg(exe)
+            .args(["__serve", "cluster"])
+            .arg(port.to_string())
+            .env("REDIS_URL", redis_url);
+        Server::spawn(cmd, port, "cluster node", true)
+    }
+
+    /// `redis-server` in memory only, on a free loopback port.
+    #[cfg(feature = "redis")]
+    fn start_redis(core: &str, high_priority: bool) -> Result<Server, String> {
+        let port = free_port()?;
+        let mut cmd = pinned(core, high_priority, false);
+        cmd.arg("redis-server")
+            .args(["--port", &port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        Server::spawn(cmd, port, "redis-server", false)
+    }
+
+    /// Starts `cmd` and waits until it listens on `port`.
+    fn spawn(mut cmd: Command, port: u16, name: &str, stdin_stops: bool) -> Result<Server, String> {
         let child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("starting {}: {e}", kind.name()))?;
-        let mut server = Server { port, child };
+            .map_err(|e| format!("starting {name}: {e}"))?;
+        let mut server = Server {
+            port,
+            child,
+            stdin_stops,
+        };
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
             }
             if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("{} exited at start: {status}", kind.name()));
+                return Err(format!("{name} exited at start: {status}"));
             }
             if Instant::now() > deadline {
-                return Err(format!("{} did not listen on {port}", kind.name()));
+                return Err(format!("{name} did not listen on {port}"));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -305,7 +515,9 @@ impl Drop for Server {
         // in front of it writes its output); a server still there after a
         // while is killed.
         drop(self.child.stdin.take());
-        let patience = if std::env::var_os("BENCH_WRAP").is_some() {
+        let patience = if !self.stdin_stops {
+            Duration::ZERO
+        } else if std::env::var_os("BENCH_WRAP").is_some() {
             Duration::from_secs(60)
         } else {
             Duration::from_secs(2)
@@ -326,7 +538,8 @@ pub struct Perf {
 }
 
 impl Perf {
-    pub fn start(pid: u32, out: &Path, core: &str) -> Option<Perf> {
+    /// `pids`: one pid, or several comma-separated.
+    pub fn start(pids: &str, out: &Path, core: &str) -> Option<Perf> {
         // BENCH_PERF replaces the perf arguments, e.g.
         // BENCH_PERF="stat -e syscalls:sys_enter_sendto" (-p and -o follow).
         let args: Vec<String> = match std::env::var("BENCH_PERF") {
@@ -340,7 +553,7 @@ impl Perf {
             .args(["-c", core, "perf"])
             .args(args)
             .arg("-p")
-            .arg(pid.to_string())
+            .arg(pids)
             .arg("-o")
             .arg(out)
             .stdin(Stdio::null())
