@@ -4,7 +4,7 @@
 //! The node a request lands on keeps the HTTP side (limits, body, framing,
 //! the response); the owner runs the session side (the send's delivery, the
 //! receiver's frames) and streams frames back. A request's owner that dies
-//! ends it; one that does not answer within [`RELAY_TIMEOUT`] gets 503.
+//! ends it; one that does not answer within [`RELAY_TIMEOUT`] gets 504 (a timeout clients retry).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -476,9 +476,12 @@ pub(crate) async fn check_pending(node: &Arc<Node>) {
                 if overdue {
                     tracing::debug!("cluster: relayed request {id} to {owner} not answered");
                 }
+                // 504, not 503: a gateway's timeout, which clients retry
+                // (client-js takes 503 as a refusal); the session may be
+                // taken over by then.
                 answer_with(
                     p,
-                    Ok((503, "The session's node did not answer.".to_owned())),
+                    Ok((504, "The session's node did not answer.".to_owned())),
                 );
             }
         }

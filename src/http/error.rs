@@ -150,8 +150,9 @@ impl ResponseError for RequestError {
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::TooManySessions
             | RequestError::ShuttingDown
-            | RequestError::ClusterUnavailable
-            | RequestError::NotYetDurable => StatusCode::SERVICE_UNAVAILABLE,
+            | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            // A timeout to retry (client-js takes 503 as a refusal).
+            RequestError::NotYetDurable => StatusCode::GATEWAY_TIMEOUT,
             RequestError::Remote(status, _) => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
             }
