@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+#[cfg(feature = "redis")]
+use std::{collections::HashMap, sync::Mutex};
 
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
@@ -94,6 +96,10 @@ pub(crate) struct Sessions {
     /// The service's place in a cluster, when it has one.
     #[cfg(feature = "redis")]
     pub cluster: Option<crate::cluster::relay::Link>,
+    /// Take-overs under way on this node, by token: a request that comes
+    /// for the same session meanwhile waits for it.
+    #[cfg(feature = "redis")]
+    taking: Mutex<HashMap<Arc<str>, Arc<tokio::sync::Notify>>>,
 }
 
 impl Sessions {
@@ -109,6 +115,8 @@ impl Sessions {
             name: "default".to_owned(),
             #[cfg(feature = "redis")]
             cluster: None,
+            #[cfg(feature = "redis")]
+            taking: Default::default(),
         }
     }
 
@@ -414,8 +422,62 @@ impl Sessions {
     /// acknowledged, how many of the client's its handler took), with a new
     /// run of the handler (the accept hook sees the resuming request). True
     /// when it is here now; false when there was nothing to take over.
+    ///
+    /// Runs to its end as a task of its own: a client that goes away in the
+    /// middle (after the claim in Redis) does not leave the session claimed
+    /// and nowhere.
     #[cfg(feature = "redis")]
     pub async fn take_over(
+        self: &Arc<Self>,
+        req: &HttpRequest,
+        token: &str,
+        owner: &str,
+        transport: Transport,
+    ) -> Result<bool, RequestError> {
+        if self.taken_over_here(token).await {
+            return Ok(true);
+        }
+        let token: Arc<str> = token.into();
+        let done = Arc::new(tokio::sync::Notify::new());
+        let busy = {
+            let mut taking = locked(&self.taking);
+            let busy = taking.contains_key(&token);
+            if !busy {
+                taking.insert(token.clone(), done.clone());
+            }
+            busy
+        };
+        if busy {
+            return Ok(self.taken_over_here(&token).await);
+        }
+        let (this, req, owner) = (self.clone(), req.clone(), owner.to_owned());
+        let task = actix_web::rt::spawn(async move {
+            let taken = this.take_over_here(&req, &token, &owner, transport).await;
+            locked(&this.taking).remove(&token);
+            done.notify_waiters();
+            taken
+        });
+        task.await.unwrap_or(Err(RequestError::ClusterUnavailable))
+    }
+
+    /// Waits for a take-over of `token` under way on this node, if any.
+    /// True when the session is here (now).
+    #[cfg(feature = "redis")]
+    pub async fn taken_over_here(&self, token: &str) -> bool {
+        let pending = locked(&self.taking).get(token).cloned();
+        if let Some(done) = pending {
+            let notified = done.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if locked(&self.taking).contains_key(token) {
+                notified.await;
+            }
+        }
+        self.registry.by_token(token).is_some()
+    }
+
+    #[cfg(feature = "redis")]
+    async fn take_over_here(
         self: &Arc<Self>,
         req: &HttpRequest,
         token: &str,
@@ -666,4 +728,9 @@ fn unknown_token(token: &str) -> &'static str {
         true => "Resume failed: session expired",
         false => "Resume failed: server restarted",
     }
+}
+
+#[cfg(feature = "redis")]
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

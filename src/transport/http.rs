@@ -286,7 +286,12 @@ async fn cluster_receive(
             }
             match located {
                 Ok(Owner::Node(owner)) => Ok(Owner::Node(owner)),
-                // Here, or unknown: answered here.
+                // Here (perhaps being taken over here: waited for), or
+                // unknown: answered here.
+                Ok(Owner::Here) => {
+                    r.sessions.taken_over_here(token).await;
+                    return Ok(None);
+                }
                 Ok(_) | Err(_) => return Ok(None),
             }
         }

@@ -162,6 +162,10 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
                     located = link.locate_token(token).await;
                 }
             }
+            if let Ok(Owner::Here) = located {
+                // Perhaps being taken over here: waited for.
+                sessions.taken_over_here(token).await;
+            }
             if let Ok(Owner::Node(_)) = located {
                 return Err(RequestError::Remote(
                     503,
