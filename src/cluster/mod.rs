@@ -515,7 +515,7 @@ async fn commands(client: redis::Client, mut jobs: mpsc::UnboundedReceiver<Job>,
         if conn.is_none() && Instant::now() >= next_try {
             match tokio::time::timeout(
                 Duration::from_secs(2),
-                client.get_multiplexed_async_connection(),
+                client.get_multiplexed_async_connection_with_config(&link_config()),
             )
             .await
             {
@@ -553,7 +553,7 @@ async fn commands(client: redis::Client, mut jobs: mpsc::UnboundedReceiver<Job>,
         if !batch.is_empty() {
             if let Ok(Ok(c)) = tokio::time::timeout(
                 Duration::from_secs(2),
-                client.get_multiplexed_async_connection(),
+                client.get_multiplexed_async_connection_with_config(&link_config()),
             )
             .await
             {
@@ -609,6 +609,15 @@ async fn run_batch(
         }
     }
     Ok(())
+}
+
+/// The command connection's settings: Redis may take up to the relay
+/// timeout to answer (the crate's default, 500 ms, dropped the link of a
+/// node whose Redis was merely slow, losing its broadcasts).
+fn link_config() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(RELAY_TIMEOUT))
 }
 
 /// Marks a link up or down (`commands`: which one), logging the changes.
