@@ -89,12 +89,30 @@ async fn main() -> std::io::Result<()> {
     };
     let port = env("PORT", 8080) as u16;
     let drain = Duration::from_millis(env("DRAIN_MS", 3000));
-    let room = Group::new();
+    // The room is the service's named group: on one node a Group like any
+    // other, in a cluster (REDIS_URL, `--features redis`) one across nodes.
+    let room: Arc<std::sync::OnceLock<Group>> = Arc::default();
     let next = Arc::new(AtomicUsize::new(0));
-    let chat = SockJs::new(move |session, messages| member(room.clone(), session, messages))
-        .name("chat")
-        .accept(move |req| accept(next.clone(), req))
-        .sockjs_url("/sockjs-iframe.min.js");
+    let members = room.clone();
+    let chat = SockJs::new(move |session, messages| {
+        let room = members.get().cloned().unwrap_or_default();
+        member(room, session, messages)
+    })
+    .name("chat")
+    .accept(move |req| accept(next.clone(), req))
+    .sockjs_url("/sockjs-iframe.min.js");
+    #[cfg(feature = "redis")]
+    let chat = match std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => match actix_sockjs::Cluster::new(&url) {
+            Ok(cluster) => chat.cluster(&cluster, "chat"),
+            Err(e) => {
+                eprintln!("chat: REDIS_URL: {e}");
+                std::process::exit(2);
+            }
+        },
+        None => chat,
+    };
+    let _ = room.set(chat.group("room"));
     let mut registry = Registry::default();
     metrics::register(&mut registry);
     let registry = Arc::new(registry);

@@ -2,6 +2,8 @@
 //! sockjs-client's tests expect, on 127.0.0.1.
 //!
 //! `cargo run --example testserver [--port N | N]` (or `PORT=N`; default 8081).
+//! `--redis URL` (or `REDIS_URL`; needs `--features redis`) joins a cluster
+//! on that Redis.
 //! `SOCKJS_URL` sets the client script the iframe page loads (empty counts
 //! as unset).
 
@@ -10,29 +12,49 @@ mod common;
 use actix_web::{App, HttpServer};
 use common::conformance;
 
-const USAGE: &str = "usage: testserver [--port N | N]   (or PORT=N; default 8081)";
+const USAGE: &str = "usage: testserver [--port N | N] [--redis URL]   (or PORT=N, REDIS_URL=URL; default port 8081)";
 
-/// The port from the arguments, else `PORT`, else 8081; anything else is
-/// refused with the usage line.
-fn port() -> Result<u16, String> {
+/// What the arguments say: the port (else `PORT`, else 8081) and a Redis
+/// to join (else `REDIS_URL`); anything else is refused with the usage line.
+struct Args {
+    port: u16,
+    redis: Option<String>,
+}
+
+fn args() -> Result<Args, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let given = match args.as_slice() {
-        [] => std::env::var("PORT").ok().filter(|p| !p.is_empty()),
-        [flag, n] if flag == "--port" => Some(n.clone()),
-        [arg] if arg.starts_with("--port=") => Some(arg["--port=".len()..].to_owned()),
-        [n] if !n.starts_with('-') => Some(n.clone()),
-        _ => return Err(format!("unexpected arguments {args:?}")),
-    };
-    match given {
-        None => Ok(8081),
-        Some(p) => p.parse().map_err(|_| format!("not a port: {p:?}")),
+    let mut port = None;
+    let mut redis = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let value = |rest: &mut std::slice::Iter<String>| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--port" if port.is_none() => port = Some(value(&mut rest)?),
+            a if a.starts_with("--port=") && port.is_none() => {
+                port = Some(a["--port=".len()..].to_owned())
+            }
+            "--redis" if redis.is_none() => redis = Some(value(&mut rest)?),
+            a if !a.starts_with('-') && port.is_none() => port = Some(a.to_owned()),
+            _ => return Err(format!("unexpected arguments {args:?}")),
+        }
     }
+    let port = port.or_else(|| std::env::var("PORT").ok().filter(|p| !p.is_empty()));
+    let port = match port {
+        None => 8081,
+        Some(p) => p.parse().map_err(|_| format!("not a port: {p:?}"))?,
+    };
+    let redis = redis.or_else(|| std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()));
+    Ok(Args { port, redis })
 }
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = match port() {
-        Ok(p) => p,
+    let Args { port, redis } = match args() {
+        Ok(a) => a,
         Err(why) => {
             eprintln!("testserver: {why}\n{USAGE}");
             std::process::exit(2);
@@ -48,10 +70,15 @@ async fn main() -> std::io::Result<()> {
     if let Some(url) = std::env::var("SOCKJS_URL").ok().filter(|u| !u.is_empty()) {
         options.sockjs_url = url;
     }
-    // REDIS_URL: this node joins a cluster on that Redis (NODE_TIMEOUT_MS:
-    // how soon a silent node counts as lost).
+    // --redis / REDIS_URL: this node joins a cluster on that Redis
+    // (NODE_TIMEOUT_MS: how soon a silent node counts as lost).
+    #[cfg(not(feature = "redis"))]
+    if redis.is_some() {
+        eprintln!("testserver: --redis needs a build with --features redis");
+        std::process::exit(2);
+    }
     #[cfg(feature = "redis")]
-    if let Some(url) = std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+    if let Some(url) = redis {
         let mut b = actix_sockjs::Cluster::builder(&url);
         if let Some(ms) = std::env::var("NODE_TIMEOUT_MS")
             .ok()
@@ -62,7 +89,7 @@ async fn main() -> std::io::Result<()> {
         match b.build() {
             Ok(c) => options.cluster = Some(c),
             Err(e) => {
-                eprintln!("testserver: REDIS_URL: {e}");
+                eprintln!("testserver: --redis {url}: {e}");
                 std::process::exit(2);
             }
         }
