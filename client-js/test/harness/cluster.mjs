@@ -12,12 +12,11 @@
 //   await node.kill()   // SIGKILL
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { HOST, getFreePort, withTimeout } from './net.mjs';
 import { startListeningProcess } from './process.mjs';
 import { REPO_DIR } from './sockjs-server.mjs';
-import { NGINX_PATH } from './nginx.mjs';
+import { startNginx } from './nginx.mjs';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER || 'redis-server';
 export const REDIS_CLI = process.env.REDIS_CLI || 'redis-cli';
@@ -264,60 +263,13 @@ export function parseAccessLine(line) {
 }
 
 export async function startRoundRobin({ port, upstreams, mounts }) {
-  if (!fs.existsSync(NGINX_PATH)) {
-    throw new Error(`nginx not found at ${NGINX_PATH}: install Debian's nginx-light (scripts/browser-deps.sh)`);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockjs-cluster-nginx-'));
-  // Worker processes run as an unprivileged user when the master is root.
-  fs.chmodSync(dir, 0o755);
-  fs.mkdirSync(path.join(dir, 'tmp'));
-  fs.chmodSync(path.join(dir, 'tmp'), 0o755);
-  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    fs.mkdirSync(path.join(dir, 'tmp', t));
-    fs.chmodSync(path.join(dir, 'tmp', t), 0o777);
-  }
-  port = port || (await getFreePort());
-  const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, roundRobinConfig({ dir, port, upstreams, mounts }));
-  const errorLog = () => readOr(path.join(dir, 'error.log'));
-  let proc;
-  try {
-    proc = await startListeningProcess({
-      name: 'nginx round robin',
-      command: NGINX_PATH,
-      args: ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')],
-      port,
-    });
-  } catch (e) {
-    const log = errorLog();
-    fs.rmSync(dir, { recursive: true, force: true });
-    e.message += log ? `\n--- nginx error.log ---\n${log}` : '';
-    throw e;
-  }
-  const origin = `http://${HOST}:${port}`;
-  return {
+  const lb = await startNginx({
+    name: 'nginx round robin',
     port,
-    origin,
-    dir,
-    url: (p) => origin + p,
-    config: () => readOr(conf),
-    errorLog,
-    /** The access log so far, parsed (lines are written when a request ends). */
-    requests: () => readOr(path.join(dir, 'access.log')).split('\n').filter(Boolean).map(parseAccessLine),
-    async stop() {
-      try {
-        await proc.stop();
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
-
-function readOr(file) {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
+    tmpPrefix: 'sockjs-cluster-nginx-',
+    config: ({ dir, port }) => roundRobinConfig({ dir, port, upstreams, mounts }),
+  });
+  /** The access log so far, parsed (lines are written when a request ends). */
+  lb.requests = () => lb.accessLog().split('\n').filter(Boolean).map(parseAccessLine);
+  return lb;
 }

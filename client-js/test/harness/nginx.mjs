@@ -52,10 +52,21 @@ http {
  * Resolves to { port, origin, url(prefix), dir, accessLog(), errorLog(), stop() }.
  */
 export async function startHostileProxy({ upstreamPort, httpVersion = '1.0' }) {
+  return startNginx({
+    name: 'nginx hostile proxy',
+    config: ({ dir, port }) => hostileProxyConfig({ dir, port, upstreamPort, httpVersion }),
+  });
+}
+
+/**
+ * nginx as a non-daemon on `port` (a free one by default), in a temp dir of its own (removed on
+ * stop) with the configuration `config({ dir, port })` writes; its logs in that dir.
+ */
+export async function startNginx({ name, config, port, tmpPrefix = 'sockjs-nginx-' }) {
   if (!existsSync(NGINX_PATH)) {
     throw new Error(`nginx not found at ${NGINX_PATH}: install Debian's nginx-light (scripts/browser-deps.sh)`);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockjs-nginx-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
   // Worker processes run as an unprivileged user when the master is root: they
   // must reach the dir and write the temp dirs (buffered bodies spill there).
   fs.chmodSync(dir, 0o755);
@@ -64,13 +75,13 @@ export async function startHostileProxy({ upstreamPort, httpVersion = '1.0' }) {
     fs.chmodSync(path.join(dir, 'tmp', t), 0o777);
   }
   fs.chmodSync(path.join(dir, 'tmp'), 0o755);
-  const port = await getFreePort();
+  port = port || (await getFreePort());
   const conf = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(conf, hostileProxyConfig({ dir, port, upstreamPort, httpVersion }));
+  fs.writeFileSync(conf, config({ dir, port }));
   let proc;
   try {
     proc = await startListeningProcess({
-      name: 'nginx hostile proxy',
+      name,
       command: NGINX_PATH,
       args: ['-p', dir, '-c', conf, '-e', path.join(dir, 'error.log')],
       port,
@@ -87,6 +98,7 @@ export async function startHostileProxy({ upstreamPort, httpVersion = '1.0' }) {
     origin,
     dir,
     url: (prefix) => origin + prefix,
+    config: () => readOr(conf),
     accessLog: () => readOr(path.join(dir, 'access.log')),
     errorLog: () => readOr(path.join(dir, 'error.log')),
     async stop() {
