@@ -115,18 +115,7 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
                 let broadcast = SockJs::new(move |s, m| sockjs_broadcast(room.clone(), s, m))
                     .disconnect_delay(DISCONNECT_DELAY)
                     .max_sessions(200_000);
-                HttpServer::new(move || {
-                    App::new()
-                        .service(echo.scope("/echo"))
-                        .service(broadcast.scope("/broadcast"))
-                })
-                .workers(1)
-                .tcp_nodelay(nodelay)
-                .backlog(4096)
-                .max_connections(200_000)
-                .h1_allow_half_closed(false)
-                .bind(("127.0.0.1", port))?
-                .run()
+                sockjs_server(echo, broadcast, port, nodelay)?
             }
             // The same services as `sockjs`, joined to the cluster on
             // REDIS_URL; the broadcast room is the service's named group, so
@@ -158,18 +147,7 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
                 .max_sessions(200_000)
                 .cluster(&cluster, "broadcast");
                 let _ = room.set(broadcast.group("room"));
-                HttpServer::new(move || {
-                    App::new()
-                        .service(echo.scope("/echo"))
-                        .service(broadcast.scope("/broadcast"))
-                })
-                .workers(1)
-                .tcp_nodelay(nodelay)
-                .backlog(4096)
-                .max_connections(200_000)
-                .h1_allow_half_closed(false)
-                .bind(("127.0.0.1", port))?
-                .run()
+                sockjs_server(echo, broadcast, port, nodelay)?
             }
             other => {
                 return Err(std::io::Error::other(format!("unknown server {other:?}")));
@@ -180,6 +158,28 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
 }
 
 /// The floor: what actix-web + actix-ws do with no SockJS layer.
+/// The actix-sockjs bench server: `echo` on `/echo`, `broadcast` on
+/// `/broadcast`, one worker.
+fn sockjs_server(
+    echo: SockJs,
+    broadcast: SockJs,
+    port: u16,
+    nodelay: bool,
+) -> std::io::Result<actix_web::dev::Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .service(echo.scope("/echo"))
+            .service(broadcast.scope("/broadcast"))
+    })
+    .workers(1)
+    .tcp_nodelay(nodelay)
+    .backlog(4096)
+    .max_connections(200_000)
+    .h1_allow_half_closed(false)
+    .bind(("127.0.0.1", port))?
+    .run())
+}
+
 async fn floor_echo(
     req: HttpRequest,
     body: web::Payload,
