@@ -460,6 +460,41 @@ impl Sessions {
         task.await.unwrap_or(Err(RequestError::ClusterUnavailable))
     }
 
+    /// Where the resumable session `token` (not on this node's registry)
+    /// is served: `Some(node)` when another live node has it; `None` when
+    /// it is to be answered here, which it now is if its node was lost
+    /// (taken over here, or the take-over under way here waited for), or
+    /// it is unknown, or Redis cannot be asked.
+    #[cfg(feature = "redis")]
+    pub async fn find_resumable(
+        self: &Arc<Self>,
+        req: &HttpRequest,
+        token: &str,
+        transport: Transport,
+    ) -> Result<Option<Arc<str>>, RequestError> {
+        use crate::cluster::relay::Owner;
+        let Some(link) = self.cluster.clone() else {
+            return Ok(None);
+        };
+        let mut located = link.locate_token(token).await;
+        // Its node is lost: taken over here, unless another node took it
+        // over first (it is there now).
+        if let Ok(Owner::Lost(owner)) = &located {
+            if owner.is_empty() || self.take_over(req, token, owner, transport).await? {
+                return Ok(None);
+            }
+            located = link.locate_token(token).await;
+        }
+        match located {
+            Ok(Owner::Node(owner)) => Ok(Some(owner)),
+            Ok(Owner::Here) => {
+                self.taken_over_here(token).await;
+                Ok(None)
+            }
+            Ok(Owner::Lost(_)) | Err(_) => Ok(None),
+        }
+    }
+
     /// Waits for a take-over of `token` under way on this node, if any.
     /// True when the session is here (now).
     #[cfg(feature = "redis")]

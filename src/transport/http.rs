@@ -269,30 +269,13 @@ async fn cluster_receive(
     // A resumable session coming back on a new URL is found by its token.
     let located = match &ask.kind {
         crate::session::ResumeKind::Token(token) => {
-            let mut located = link.locate_token(token).await;
-            // Its node is lost: this node takes it over, then serves it;
-            // unless another node took it over first (it is there now).
-            if let Ok(Owner::Lost(owner)) = &located {
-                if owner.is_empty() {
-                    return Ok(None);
-                }
-                if r.sessions
-                    .take_over(&r.http, token, owner, receiver.transport())
-                    .await?
-                {
-                    return Ok(None);
-                }
-                located = link.locate_token(token).await;
-            }
-            match located {
-                Ok(Owner::Node(owner)) => Ok(Owner::Node(owner)),
-                // Here (perhaps being taken over here: waited for), or
-                // unknown: answered here.
-                Ok(Owner::Here) => {
-                    r.sessions.taken_over_here(token).await;
-                    return Ok(None);
-                }
-                Ok(_) | Err(_) => return Ok(None),
+            match r
+                .sessions
+                .find_resumable(&r.http, token, receiver.transport())
+                .await?
+            {
+                Some(owner) => Ok(Owner::Node(owner)),
+                None => return Ok(None),
             }
         }
         _ => link.locate(&r.id, true).await,

@@ -151,27 +151,17 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
     // A resumed socket whose session lives on another node is refused:
     // client-js then comes back over an HTTP transport, which is relayed.
     #[cfg(feature = "redis")]
-    if let (Some(link), crate::session::ResumeKind::Token(token)) = (&sessions.cluster, &ask.kind) {
-        if !sessions.has_token(&ask) {
-            use crate::cluster::relay::Owner;
-            let mut located = link.locate_token(token).await;
-            // Its node is lost: taken over here, then resumed on this socket;
-            // unless another node took it over first (it is there now).
-            if let Ok(Owner::Lost(owner)) = &located {
-                if !owner.is_empty() && !sessions.take_over(&req, token, owner, transport).await? {
-                    located = link.locate_token(token).await;
-                }
-            }
-            if let Ok(Owner::Here) = located {
-                // Perhaps being taken over here: waited for.
-                sessions.taken_over_here(token).await;
-            }
-            if let Ok(Owner::Node(_)) = located {
-                return Err(RequestError::Remote(
-                    503,
-                    "The session is on another node: resume it over HTTP.".into(),
-                ));
-            }
+    if let crate::session::ResumeKind::Token(token) = &ask.kind {
+        if !sessions.has_token(&ask)
+            && sessions
+                .find_resumable(&req, token, transport)
+                .await?
+                .is_some()
+        {
+            return Err(RequestError::Remote(
+                503,
+                "The session is on another node: resume it over HTTP.".into(),
+            ));
         }
     }
     let admitted = sessions.admit(&req, None, &ask).await?;
