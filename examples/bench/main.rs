@@ -1326,6 +1326,7 @@ async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<Broad
         ] {
             for &n in &ctx.opts.http_sessions {
                 for kind in [
+                    Kind::Floor,
                     Kind::SockJs,
                     Kind::SockJsDefault,
                     Kind::SockJsResume,
@@ -1882,6 +1883,26 @@ fn targets(
             measured,
             met: ratio.map(|r| r <= goal && ours.errors == 0),
         });
+    }
+    // The HTTP floor against the same goal: whether any server on
+    // actix-web can reach it in this shape.
+    for floor in echo
+        .iter()
+        .filter(|r| r.server == Kind::Floor && r.transport != Transport::RawWs)
+    {
+        let node = find(Kind::Node, floor.transport, floor.sessions);
+        if let (Some(a), Some(b)) = (floor.w.per(floor.done), node.and_then(|o| o.w.per(o.done))) {
+            t.push(Target {
+                what: format!(
+                    "{} echo, {} sessions: the actix floor's CPU / message (no SockJS layer)",
+                    floor.transport.name(),
+                    stats::count(floor.sessions as u64)
+                ),
+                goal: "≤ 1/5 of sockjs-node".into(),
+                measured: format!("{} vs {} = 1/{:.2}", us(Some(a)), us(Some(b)), b / a),
+                met: Some(a / b <= 0.2 && floor.errors == 0),
+            });
+        }
     }
     // The resume extension (every message numbered and kept until
     // acknowledged) against the same server with plain clients.

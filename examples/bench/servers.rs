@@ -18,7 +18,8 @@ const DISCONNECT_DELAY: Duration = Duration::from_secs(120);
 /// The servers compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Plain actix-ws echo: the floor, WebSocket only, no SockJS framing.
+    /// The floor, no SockJS layer: a plain actix-ws echo for WebSocket, the
+    /// same HTTP echo shape in bare actix-web for the HTTP transports.
     Floor,
     /// actix-sockjs, the actix servers' TCP_NODELAY on as Node's is.
     SockJs,
@@ -40,7 +41,7 @@ pub enum Kind {
 impl Kind {
     pub fn name(self) -> &'static str {
         match self {
-            Kind::Floor => "actix-ws (floor)",
+            Kind::Floor => "actix (floor)",
             Kind::SockJs => "actix-sockjs",
             Kind::SockJsDefault => "actix-sockjs (actix-web defaults)",
             Kind::SockJsResume => "actix-sockjs (resume on)",
@@ -100,13 +101,21 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
     .to_owned();
     actix_web::rt::System::new().block_on(async move {
         let server = match kind.as_str() {
-            "floor" => HttpServer::new(|| App::new().route("/echo", web::get().to(floor_echo)))
-                .workers(1)
-                .tcp_nodelay(nodelay)
-                .backlog(4096)
-                .max_connections(200_000)
-                .bind(("127.0.0.1", port))?
-                .run(),
+            "floor" => HttpServer::new(|| {
+                App::new()
+                    .app_data(floor::Sessions::default())
+                    .route("/echo", web::get().to(floor_echo))
+                    .route(
+                        "/echo/{server}/{session}/{transport}",
+                        web::route().to(floor::http),
+                    )
+            })
+            .workers(1)
+            .tcp_nodelay(nodelay)
+            .backlog(4096)
+            .max_connections(200_000)
+            .bind(("127.0.0.1", port))?
+            .run(),
             "sockjs" => {
                 let echo = SockJs::new(sockjs_echo)
                     .disconnect_delay(DISCONNECT_DELAY)
@@ -157,7 +166,6 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
     })
 }
 
-/// The floor: what actix-web + actix-ws do with no SockJS layer.
 /// The actix-sockjs bench server: `echo` on `/echo`, `broadcast` on
 /// `/broadcast`, one worker.
 fn sockjs_server(
@@ -180,6 +188,7 @@ fn sockjs_server(
     .run())
 }
 
+/// The WebSocket floor: what actix-web + actix-ws do with no SockJS layer.
 async fn floor_echo(
     req: HttpRequest,
     body: web::Payload,
@@ -203,6 +212,125 @@ async fn floor_echo(
         let _ = session.close(None).await;
     });
     Ok(response)
+}
+
+/// The HTTP floor: the bench's HTTP echo shape (a receiver per session,
+/// its sends through `xhr_send`) in bare actix-web, with nothing of SockJS
+/// but the frames the client reads: no JSON is parsed or quoted (a send's
+/// body, `["…"]`, becomes the frame `a["…"]` as it is), no CORS, cookie or
+/// cache headers, no heartbeat, timeout, limit, queue bound or session
+/// life. What actix-web itself costs per message in this shape, below
+/// which no server on it can go.
+mod floor {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    use actix_web::{web, HttpRequest, HttpResponse};
+    use bytes::Bytes;
+    use futures_util::stream::{self, StreamExt};
+    use tokio::sync::mpsc;
+
+    /// One worker's sessions (the floor runs one worker).
+    #[derive(Clone, Default)]
+    pub struct Sessions(Rc<RefCell<HashMap<Box<str>, Rc<Floor>>>>);
+
+    struct Floor {
+        eventsource: bool,
+        tx: mpsc::UnboundedSender<Bytes>,
+        /// Taken by the receiver attached (a stream keeps it).
+        rx: RefCell<Option<mpsc::UnboundedReceiver<Bytes>>>,
+    }
+
+    fn wrap(eventsource: bool, frame: &[u8]) -> Bytes {
+        let mut out = Vec::with_capacity(frame.len() + 10);
+        if eventsource {
+            out.extend_from_slice(b"data: ");
+            out.extend_from_slice(frame);
+            out.extend_from_slice(b"\r\n\r\n");
+        } else {
+            out.extend_from_slice(frame);
+            out.push(b'\n');
+        }
+        out.into()
+    }
+
+    pub async fn http(req: HttpRequest, body: web::Bytes) -> HttpResponse {
+        let Some(sessions) = req.app_data::<Sessions>().cloned() else {
+            return HttpResponse::InternalServerError().finish();
+        };
+        let info = req.match_info();
+        let (sid, transport) = (info.query("session"), info.query("transport"));
+        if transport == "xhr_send" {
+            let Some(s) = sessions.0.borrow().get(sid).cloned() else {
+                return HttpResponse::NotFound().finish();
+            };
+            let mut frame = Vec::with_capacity(body.len() + 1);
+            frame.push(b'a');
+            frame.extend_from_slice(&body);
+            let _ = s.tx.send(wrap(s.eventsource, &frame));
+            return HttpResponse::NoContent()
+                .content_type("text/plain")
+                .finish();
+        }
+        let (eventsource, streaming) = match transport {
+            "xhr_streaming" => (false, true),
+            "eventsource" => (true, true),
+            "xhr" => (false, false),
+            _ => return HttpResponse::NotFound().finish(),
+        };
+        let existing = sessions.0.borrow().get(sid).cloned();
+        let Some(s) = existing else {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let s = Rc::new(Floor {
+                eventsource,
+                tx,
+                rx: RefCell::new(Some(rx)),
+            });
+            sessions.0.borrow_mut().insert(sid.into(), s.clone());
+            let open = wrap(eventsource, b"o");
+            if !streaming {
+                return HttpResponse::Ok()
+                    .content_type("application/javascript")
+                    .body(open);
+            }
+            let Some(rx) = s.rx.borrow_mut().take() else {
+                return HttpResponse::Conflict().finish();
+            };
+            let prelude = match eventsource {
+                true => Bytes::from_static(b"\r\n"),
+                false => {
+                    let mut p = vec![b'h'; 2049];
+                    p[2048] = b'\n';
+                    p.into()
+                }
+            };
+            let frames =
+                stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|f| (f, rx)) });
+            let body = stream::iter([prelude, open])
+                .chain(frames)
+                .map(Ok::<_, std::convert::Infallible>);
+            let content_type = match eventsource {
+                true => "text/event-stream",
+                false => "application/javascript",
+            };
+            return HttpResponse::Ok()
+                .content_type(content_type)
+                .streaming(body);
+        };
+        // A poll: one frame, head and body in one write.
+        let Some(mut rx) = s.rx.borrow_mut().take() else {
+            return HttpResponse::Conflict().finish();
+        };
+        let frame = rx.recv().await;
+        *s.rx.borrow_mut() = Some(rx);
+        match frame {
+            Some(f) => HttpResponse::Ok()
+                .content_type("application/javascript")
+                .body(f),
+            None => HttpResponse::Gone().finish(),
+        }
+    }
 }
 
 /// The README's echo handler.
