@@ -54,12 +54,12 @@ impl ResumeAsk {
         if !query.contains("resume=") && !query.contains("ack=") {
             return ResumeAsk::default();
         }
-        let kind = match super::query_param(query, "resume") {
+        let kind = match super::query_value(query, "resume") {
             None => ResumeKind::Plain,
             Some(v) if v == "1" => ResumeKind::New,
-            Some(token) => ResumeKind::Token(token),
+            Some(token) => ResumeKind::Token(token.into_owned()),
         };
-        let ack = super::query_param(query, "ack").and_then(|a| a.parse().ok());
+        let ack = super::query_value(query, "ack").and_then(|a| a.parse().ok());
         ResumeAsk { kind, ack }
     }
 }

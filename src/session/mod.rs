@@ -24,7 +24,7 @@ pub(crate) use attachment::{AttachMode, Attachment, Outgoing};
 pub(crate) use lifecycle::ResumeKind;
 pub(crate) use lifecycle::{Accept, Handler, Open, ResumeAsk, Sessions, Socket};
 pub(crate) use registry::Key;
-pub(crate) use request::query_param;
+pub(crate) use request::{query_param, query_value};
 pub use request::{Headers, RequestInfo};
 
 use state::{InPush, Limits, Push};

@@ -116,9 +116,15 @@ impl RequestInfo {
 
 /// The first value of `name` in a raw query string, percent-decoded.
 pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
+    query_value(query, name).map(std::borrow::Cow::into_owned)
+}
+
+/// The first value of `name` in a raw query string, percent-decoded,
+/// borrowed from the query when it needs no decoding: the request path
+/// reads `seq`, `ack` and `resume` of every request this way, with no
+/// allocation.
+pub(crate) fn query_value<'q>(query: &'q str, name: &str) -> Option<std::borrow::Cow<'q, str>> {
+    form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
 }

@@ -432,12 +432,10 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
 /// What a send's body holds: the messages of its JSON array.
 fn parse_send(req: &HttpRequest, body: &[u8], jsonp: bool) -> Result<Vec<String>, PayloadError> {
     if jsonp && body::is_form(req) {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-            .map_err(|_| PayloadError::Broken)
-            .and_then(|form| match form.into_iter().find(|(k, _)| k == "d") {
-                Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
-                _ => Err(PayloadError::Empty),
-            })
+        match form_urlencoded::parse(body).find(|(k, _)| k == "d") {
+            Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
+            _ => Err(PayloadError::Empty),
+        }
     } else {
         inbound::parse_array(body)
     }
@@ -477,8 +475,8 @@ pub(crate) async fn deliver_send(
     let resumable = inner.resumable();
     let (seq, ack) = match resumable && !query.is_empty() {
         true => (
-            crate::session::query_param(query, "seq").and_then(|v| v.parse::<u64>().ok()),
-            crate::session::query_param(query, "ack").and_then(|v| v.parse::<u64>().ok()),
+            crate::session::query_value(query, "seq").and_then(|v| v.parse::<u64>().ok()),
+            crate::session::query_value(query, "ack").and_then(|v| v.parse::<u64>().ok()),
         ),
         false => (None, None),
     };
