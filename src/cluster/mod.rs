@@ -151,6 +151,15 @@ struct Job {
     /// new connection when the one it met was found dropped (Redis
     /// restarted), rather than failing the caller.
     again: bool,
+    /// A relay message for a node's inbox (then `cmds` is empty): the
+    /// consecutive ones of a batch go out as one `PUBLISH` per inbox.
+    tell: Option<Tell>,
+}
+
+/// A relay message: the inbox channel and the encoded [`wire::Wire`].
+struct Tell {
+    inbox: String,
+    wire: bytes::Bytes,
 }
 
 /// Where a job's outcome goes.
@@ -314,6 +323,7 @@ impl Node {
                 cmds,
                 reply: Reply::Values(tx),
                 again,
+                tell: None,
             })
             .map_err(|_| Unavailable)?;
         match tokio::time::timeout(RELAY_TIMEOUT, rx).await {
@@ -330,6 +340,7 @@ impl Node {
                 cmds,
                 reply: Reply::None,
                 again: false,
+                tell: None,
             })
             .is_err()
         {
@@ -344,6 +355,7 @@ impl Node {
             cmds,
             reply: Reply::Done(Box::new(done)),
             again: false,
+            tell: None,
         }) {
             if let Reply::Done(f) = e.0.reply {
                 f(false);
@@ -355,9 +367,18 @@ impl Node {
     pub fn tell(&self, node: &str, wire: &wire::Wire) {
         match serde_json::to_vec(wire) {
             Ok(bytes) => {
-                let mut c = redis::cmd("PUBLISH");
-                c.arg(self.inbox(node)).arg(bytes);
-                self.fire(vec![c]);
+                let job = Job {
+                    cmds: Vec::new(),
+                    reply: Reply::None,
+                    again: false,
+                    tell: Some(Tell {
+                        inbox: self.inbox(node),
+                        wire: bytes.into(),
+                    }),
+                };
+                if self.jobs.send(job).is_err() {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                }
             }
             Err(e) => tracing::error!("cluster: cannot encode a relay message: {e}"),
         }
@@ -427,10 +448,22 @@ impl Node {
 
     /// A message on a channel this node listens to.
     fn dispatch(self: &Arc<Self>, channel: &str, payload: &[u8]) {
-        let inbox = self.inbox(&self.id);
-        if channel == inbox {
-            match serde_json::from_slice::<wire::Wire>(payload) {
-                Ok(w) => relay::received(self, w),
+        let mine = channel
+            .strip_prefix(self.prefix.as_str())
+            .and_then(|rest| rest.strip_prefix(":node:"))
+            .is_some_and(|id| id == &*self.id);
+        if mine {
+            // One message, or (from a batch) several in order.
+            let wires = match payload.first() {
+                Some(b'[') => serde_json::from_slice::<Vec<wire::Wire>>(payload),
+                _ => serde_json::from_slice::<wire::Wire>(payload).map(|w| vec![w]),
+            };
+            match wires {
+                Ok(wires) => {
+                    for w in wires {
+                        relay::received(self, w);
+                    }
+                }
                 Err(e) => tracing::debug!("cluster: a message it cannot read: {e}"),
             }
             return;
@@ -581,13 +614,24 @@ async fn run_batch(
 ) -> Result<(), Option<redis::RedisError>> {
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
+    // Per job, how many results are its own; `skip` before it, how many
+    // belong to the relay messages published ahead of it.
     let mut counts = Vec::with_capacity(batch.len());
+    let mut tells = Tells::default();
     for job in batch.iter() {
-        counts.push(job.cmds.len());
+        let skip = match &job.tell {
+            Some(t) => {
+                tells.add(t);
+                0
+            }
+            None => tells.publish(&mut pipe),
+        };
+        counts.push((skip, job.cmds.len()));
         for cmd in &job.cmds {
             pipe.add_command(cmd.clone());
         }
     }
+    tells.publish(&mut pipe);
     let values = match tokio::time::timeout(RELAY_TIMEOUT, pipe.query_async::<Vec<Value>>(c)).await
     {
         Ok(Ok(values)) => values,
@@ -595,7 +639,8 @@ async fn run_batch(
         Err(_) => return Err(None),
     };
     let mut values = values.into_iter();
-    for (job, n) in batch.drain(..).zip(counts) {
+    for (job, (skip, n)) in batch.drain(..).zip(counts) {
+        values.by_ref().take(skip).for_each(drop);
         let mine: Vec<Value> = values.by_ref().take(n).collect();
         match job.reply {
             Reply::None => {}
@@ -609,6 +654,46 @@ async fn run_batch(
         }
     }
     Ok(())
+}
+
+/// The relay messages of a run of consecutive tell jobs, by inbox: one
+/// `PUBLISH` each (a JSON array when there are several), placed where the
+/// run ends, so no message moves ahead of a command queued before it, and
+/// those to one inbox keep their order.
+#[derive(Default)]
+struct Tells(Vec<(String, Vec<bytes::Bytes>)>);
+
+impl Tells {
+    fn add(&mut self, t: &Tell) {
+        match self.0.iter_mut().find(|(inbox, _)| *inbox == t.inbox) {
+            Some((_, wires)) => wires.push(t.wire.clone()),
+            None => self.0.push((t.inbox.clone(), vec![t.wire.clone()])),
+        }
+    }
+
+    /// Adds the run's `PUBLISH`es to `pipe`; how many there were.
+    fn publish(&mut self, pipe: &mut redis::Pipeline) -> usize {
+        let n = self.0.len();
+        for (inbox, wires) in self.0.drain(..) {
+            match &wires[..] {
+                [one] => pipe.cmd("PUBLISH").arg(inbox).arg(&one[..]),
+                _ => {
+                    let len = wires.iter().map(|w| w.len() + 1).sum::<usize>() + 1;
+                    let mut p = Vec::with_capacity(len);
+                    p.push(b'[');
+                    for (i, w) in wires.iter().enumerate() {
+                        if i > 0 {
+                            p.push(b',');
+                        }
+                        p.extend_from_slice(w);
+                    }
+                    p.push(b']');
+                    pipe.cmd("PUBLISH").arg(inbox).arg(p)
+                }
+            };
+        }
+        n
+    }
 }
 
 /// The command connection's settings: Redis may take up to the relay
@@ -693,6 +778,7 @@ async fn heartbeat(node: Weak<Node>) {
             cmds: vec![c],
             reply: Reply::None,
             again: false,
+            tell: None,
         });
     }
 }
@@ -712,5 +798,80 @@ async fn watchdog(node: Weak<Node>) {
 fn resync(node: &Arc<Node>) {
     for (name, sessions) in node.services() {
         relay::reclaim(node, &name, &sessions);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tell(inbox: &str, wire: &'static str) -> Tell {
+        Tell {
+            inbox: inbox.into(),
+            wire: bytes::Bytes::from_static(wire.as_bytes()),
+        }
+    }
+
+    /// The arguments of each command of `pipe`, as text.
+    fn commands(pipe: &redis::Pipeline) -> Vec<Vec<String>> {
+        pipe.cmd_iter()
+            .map(|c| {
+                c.args_iter()
+                    .map(|a| match a {
+                        redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                        _ => "<cursor>".into(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_of_relay_messages_is_one_publish_per_inbox_in_order() {
+        let mut tells = Tells::default();
+        tells.add(&tell("p:node:a", r#"{"n":1}"#));
+        tells.add(&tell("p:node:b", r#"{"n":2}"#));
+        tells.add(&tell("p:node:a", r#"{"n":3}"#));
+        let mut pipe = redis::pipe();
+        assert_eq!(tells.publish(&mut pipe), 2);
+        assert_eq!(
+            commands(&pipe),
+            [
+                ["PUBLISH", "p:node:a", r#"[{"n":1},{"n":3}]"#],
+                ["PUBLISH", "p:node:b", r#"{"n":2}"#],
+            ]
+        );
+        // Published and emptied: the next run starts afresh.
+        assert_eq!(tells.publish(&mut pipe), 0);
+        assert_eq!(pipe.cmd_iter().count(), 2);
+    }
+
+    #[test]
+    fn an_array_of_relay_messages_reads_as_each_in_order() {
+        let one = wire::Wire::Abort {
+            id: 1,
+            from: "n".into(),
+        };
+        let two = wire::Wire::Frame {
+            id: 2,
+            frame: "a[\"x\"]".into(),
+            end: true,
+        };
+        let text = serde_json::to_string(&[one, two]).unwrap_or_default();
+        let back: Vec<wire::Wire> = serde_json::from_str(&text).unwrap_or_default();
+        assert!(
+            matches!(
+                &back[..],
+                [
+                    wire::Wire::Abort { id: 1, .. },
+                    wire::Wire::Frame {
+                        id: 2,
+                        end: true,
+                        ..
+                    }
+                ]
+            ),
+            "{text}"
+        );
     }
 }
