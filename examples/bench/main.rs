@@ -1,5 +1,7 @@
-//! The benchmark: actix-sockjs against a plain actix-ws echo server (the
-//! floor) and sockjs-node 0.3.24, side by side, in one run.
+//! The benchmark: actix-sockjs against the floor (what actix does with no
+//! SockJS layer: a plain actix-ws echo for WebSocket, the same HTTP echo in
+//! bare actix-web for the HTTP transports) and sockjs-node 0.3.24, side by
+//! side, in one run.
 //!
 //! ```sh
 //! cargo run --release --example bench            # the full run (about 15 minutes)
