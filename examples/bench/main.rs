@@ -4,7 +4,7 @@
 //! side, in one run.
 //!
 //! ```sh
-//! cargo run --release --example bench            # the full run (about 15 minutes)
+//! cargo run --release --example bench            # the full run (about 30 minutes)
 //! cargo run --release --example bench -- --quick # a short one while developing
 //! cargo run --release --features redis --example bench -- --only cluster
 //! ```
