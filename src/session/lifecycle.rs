@@ -440,7 +440,7 @@ impl Sessions {
         let token: Arc<str> = token.into();
         let done = Arc::new(tokio::sync::Notify::new());
         let busy = {
-            let mut taking = locked(&self.taking);
+            let mut taking = super::registry::lock(&self.taking);
             let busy = taking.contains_key(&token);
             if !busy {
                 taking.insert(token.clone(), done.clone());
@@ -453,7 +453,7 @@ impl Sessions {
         let (this, req, owner) = (self.clone(), req.clone(), owner.to_owned());
         let task = actix_web::rt::spawn(async move {
             let taken = this.take_over_here(&req, &token, &owner, transport).await;
-            locked(&this.taking).remove(&token);
+            super::registry::lock(&this.taking).remove(&token);
             done.notify_waiters();
             taken
         });
@@ -499,12 +499,12 @@ impl Sessions {
     /// True when the session is here (now).
     #[cfg(feature = "redis")]
     pub async fn taken_over_here(&self, token: &str) -> bool {
-        let pending = locked(&self.taking).get(token).cloned();
+        let pending = super::registry::lock(&self.taking).get(token).cloned();
         if let Some(done) = pending {
             let notified = done.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if locked(&self.taking).contains_key(token) {
+            if super::registry::lock(&self.taking).contains_key(token) {
                 notified.await;
             }
         }
@@ -763,9 +763,4 @@ fn unknown_token(token: &str) -> &'static str {
         true => "Resume failed: session expired",
         false => "Resume failed: server restarted",
     }
-}
-
-#[cfg(feature = "redis")]
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
