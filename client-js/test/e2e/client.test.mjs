@@ -35,11 +35,11 @@ import {
   startListeningProcess,
   startPageServer,
   startSockjsServer,
+  CLIENT_JS_TRANSPORTS as TRANSPORTS,
 } from '../harness/index.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_BUILD = path.join(CLIENT_JS_DIR, '.build', 'e2e-dist');
-const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling', 'jsonp-polling'];
 const KINDS = (process.env.SOCKJS_SERVERS || 'rust,node').split(',').map((s) => s.trim()).filter(Boolean);
 const ECHO_TIMEOUT_MS = 20000;
 const FALLBACK_TIMEOUT_MS = 45000;

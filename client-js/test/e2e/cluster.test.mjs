@@ -35,25 +35,14 @@ import {
   launchChromium,
   newPage,
   openHarnessPage,
+  SOCKJS_CLIENT_TRANSPORTS,
+  CLIENT_JS_TRANSPORTS,
 } from '../harness/index.mjs';
 import { eventually, startClusterNode, startRedis, startRoundRobin } from '../harness/cluster.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT_BUILD = path.join(CLIENT_JS_DIR, '.build', 'cluster-dist');
 const NODE_TIMEOUT_MS = 900;
-// sockjs-client 1.6.1's transports that Chromium runs (as test/interop lists them).
-const SOCKJS_CLIENT_TRANSPORTS = [
-  'websocket',
-  'xhr-streaming',
-  'eventsource',
-  'iframe-eventsource',
-  'htmlfile',
-  'iframe-htmlfile',
-  'xhr-polling',
-  'iframe-xhr-polling',
-  'jsonp-polling',
-];
-const CLIENT_JS_TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling', 'jsonp-polling'];
 const LOSS_TRANSPORTS = ['xhr-streaming', 'xhr-polling', 'websocket'];
 const ECHOES = 50;
 const STREAMED = 500;

@@ -15,7 +15,15 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 
-import { getFreePort, startListeningProcess, launchChromium, newPage, REPO_DIR, CLIENT_JS_DIR } from '../harness/index.mjs';
+import {
+  getFreePort,
+  startListeningProcess,
+  launchChromium,
+  newPage,
+  REPO_DIR,
+  CLIENT_JS_DIR,
+  CLIENT_JS_TRANSPORTS,
+} from '../harness/index.mjs';
 
 const STOMP_BIN = process.env.STOMP_BIN || path.join(REPO_DIR, 'target', 'debug', 'examples', 'stomp');
 const STOMPJS_DIR = path.join(CLIENT_JS_DIR, 'node_modules', '@stomp', 'stompjs');
@@ -24,7 +32,6 @@ const STOMPJS = path.join(STOMPJS_DIR, 'bundles', 'stomp.umd.min.js');
 const STOMPJS_CDN = 'https://cdn.jsdelivr.net/npm/@stomp/stompjs@7/bundles/stomp.umd.min.js';
 const CLIENT_JS = path.join(CLIENT_JS_DIR, 'dist', 'sockjs.min.js');
 const SOCKJS_CLIENT = path.join(CLIENT_JS_DIR, 'node_modules', 'sockjs-client', 'dist', 'sockjs.js');
-const CLIENT_JS_TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling', 'jsonp-polling'];
 const SOCKJS_CLIENT_TRANSPORTS = ['websocket', 'xhr-streaming', 'xhr-polling'];
 const TIMEOUT_MS = 20000;
 

@@ -35,12 +35,12 @@ import {
   startPageServer,
   startSockjsServer,
   withTimeout,
+  CLIENT_JS_TRANSPORTS as TRANSPORTS,
 } from '../harness/index.mjs';
 import { installTarball, packTarball } from '../unit/support/pack.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const APP = path.join(here, '..', 'toolchains', 'app');
-const TRANSPORTS = ['websocket', 'xhr-streaming', 'eventsource', 'xhr-polling', 'jsonp-polling'];
 const ECHO_TIMEOUT_MS = 20000;
 const expected = buildMessages();
 

@@ -17,3 +17,4 @@ export {
 } from './echo.mjs';
 export { startStack } from './stack.mjs';
 export { startFaultyProxy, faultPlan } from './faulty.mjs';
+export { SOCKJS_CLIENT_TRANSPORTS, CLIENT_JS_TRANSPORTS } from './transports.mjs';

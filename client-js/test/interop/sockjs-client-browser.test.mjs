@@ -17,21 +17,9 @@ import {
   assertEchoed,
   assertServerClose,
   serverLabel,
+  SOCKJS_CLIENT_TRANSPORTS,
 } from '../harness/index.mjs';
 
-// Every transport sockjs-client 1.6.1 has that Chromium can run (xdr-* need
-// IE's XDomainRequest), in sockjs-client's own order of preference.
-export const TRANSPORTS = [
-  'websocket',
-  'xhr-streaming',
-  'eventsource',
-  'iframe-eventsource',
-  'htmlfile',
-  'iframe-htmlfile',
-  'xhr-polling',
-  'iframe-xhr-polling',
-  'jsonp-polling',
-];
 export const ORIGINS = ['cross-origin', 'same-origin'];
 
 // Cells where sockjs-client itself will not use the transport. These are not
@@ -60,7 +48,7 @@ describe(`sockjs-client 1.6.1 in Chromium → ${serverLabel()}`, { timeout: 6000
   });
 
   for (const origin of ORIGINS) {
-    for (const transport of TRANSPORTS) {
+    for (const transport of SOCKJS_CLIENT_TRANSPORTS) {
       const cell = `${transport} × ${origin}`;
       const refusal = CLIENT_REFUSES[cell];
       const name = refusal ? `${cell} (refused by sockjs-client, asserted)` : cell;
