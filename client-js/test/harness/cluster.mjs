@@ -16,7 +16,7 @@ import path from 'node:path';
 import { HOST, getFreePort, withTimeout } from './net.mjs';
 import { startListeningProcess } from './process.mjs';
 import { REPO_DIR } from './sockjs-server.mjs';
-import { startNginx } from './nginx.mjs';
+import { startNginx, tempPaths } from './nginx.mjs';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER || 'redis-server';
 export const REDIS_CLI = process.env.REDIS_CLI || 'redis-cli';
@@ -197,11 +197,7 @@ events { worker_connections 2048; }
 http {
     log_format cluster '$msec|$status|$request_method|$request_uri|$upstream_addr|$upstream_status|$request_time';
     access_log ${p('access.log')} cluster;
-    client_body_temp_path ${p('tmp/client_body')};
-    proxy_temp_path ${p('tmp/proxy')};
-    fastcgi_temp_path ${p('tmp/fastcgi')};
-    uwsgi_temp_path ${p('tmp/uwsgi')};
-    scgi_temp_path ${p('tmp/scgi')};
+${tempPaths(dir)}
     types {
         text/html html;
         text/javascript js mjs;
