@@ -24,12 +24,14 @@
 //! skipped): one `redis-server` and 1 or 3 nodes (this binary's
 //! `__serve cluster`), all pinned to core 0 together. xhr-polling echo where
 //! every poll and send of a 3-node session lands on a node that does not own
-//! it (so it is relayed through Redis), against 1 node; and the broadcast row
-//! with its receivers spread over the nodes through a named group. CPU is
-//! summed over every node and redis-server.
+//! it (so it is relayed through Redis), against 1 node; the same for the
+//! relayed-poll floor (`__serve floor-cluster`: the HTTP floor relaying
+//! over Redis pub/sub from the worker's own thread, no SockJS layer); and
+//! the broadcast row with its receivers spread over the nodes through a
+//! named group. CPU is summed over every node and redis-server.
 //!
 //! Options: `--quick`, `--only ws,http,broadcast,memory,cluster`,
-//! `--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3`,
+//! `--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3,floor-cluster1,floor-cluster3`,
 //! `--sessions 100,1000` (echo rows, cluster echo rows too),
 //! `--rounds N` (each echo and broadcast row is measured N times,
 //! interleaved with the other servers, and the median kept; 3 by default,
@@ -112,6 +114,10 @@ impl Opts {
                 Kind::Cluster1,
                 #[cfg(feature = "redis")]
                 Kind::Cluster3,
+                #[cfg(feature = "redis")]
+                Kind::FloorCluster1,
+                #[cfg(feature = "redis")]
+                Kind::FloorCluster3,
             ],
             warmup: Duration::from_secs(if quick { 1 } else { 2 }),
             measure: Duration::from_secs(if quick { 3 } else { 8 }),
@@ -143,6 +149,8 @@ impl Opts {
                             "node" => Ok(Kind::Node),
                             "cluster1" => Ok(Kind::Cluster1),
                             "cluster3" => Ok(Kind::Cluster3),
+                            "floor-cluster1" => Ok(Kind::FloorCluster1),
+                            "floor-cluster3" => Ok(Kind::FloorCluster3),
                             other => Err(format!("unknown server {other:?}")),
                         })
                         .collect::<Result<_, _>>()?
@@ -166,7 +174,7 @@ impl Opts {
                 "--measure" => o.measure = secs(&value()?)?,
                 "-h" | "--help" => {
                     return Err("usage: bench [--quick] [--only ws,http,broadcast,memory,cluster] \
-                                [--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]\n\
+                                [--servers floor,sockjs,sockjs-default,sockjs-resume,node,cluster1,cluster3,floor-cluster1,floor-cluster3] [--sessions 100,1000] [--rounds N] [--warmup SECS] [--measure SECS] [--perf]\n\
                                 (cluster rows: build with --features redis, and have redis-server on PATH)"
                         .into())
                 }
@@ -1368,8 +1376,15 @@ async fn rounds(ctx: &Ctx, echo: &mut Vec<EchoResult>, broadcast: &mut Vec<Broad
     // reaching receivers on 1 or 3 nodes.
     if ctx.opts.runs("cluster") {
         let kinds = [Kind::Cluster1, Kind::Cluster3];
+        // The relayed-poll floor runs the echo rows only.
+        let echo_kinds = [
+            Kind::Cluster1,
+            Kind::Cluster3,
+            Kind::FloorCluster1,
+            Kind::FloorCluster3,
+        ];
         for &n in &ctx.opts.http_sessions {
-            for kind in kinds {
+            for kind in echo_kinds {
                 if !ctx.available(kind) {
                     continue;
                 }
@@ -1968,22 +1983,34 @@ fn targets(
             }
         }
     }
-    // A relayed poll in a cluster against a local one, every process's CPU.
-    for relayed in echo.iter().filter(|r| r.server == Kind::Cluster3) {
-        let Some(local) = find(Kind::Cluster1, relayed.transport, relayed.sessions) else {
-            continue;
-        };
-        if let (Some(a), Some(b)) = (relayed.w.per(relayed.done), local.w.per(local.done)) {
-            t.push(Target {
-                what: format!(
-                    "{} echo, {} sessions, cluster: CPU / message (nodes + Redis), relayed on 3 nodes vs local on 1",
-                    relayed.transport.name(),
-                    stats::count(relayed.sessions as u64)
-                ),
-                goal: "≤ 2 ×".into(),
-                measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
-                met: Some(a / b <= 2.0 && relayed.errors + local.errors == 0),
-            });
+    // A relayed poll in a cluster against a local one, every process's CPU;
+    // then the relayed-poll floor against the same goal: whether any relay
+    // through Redis on actix-web can reach it.
+    let pairs = [
+        (Kind::Cluster3, Kind::Cluster1, ""),
+        (
+            Kind::FloorCluster3,
+            Kind::FloorCluster1,
+            " (the floor, no SockJS layer)",
+        ),
+    ];
+    for (many, one, label) in pairs {
+        for relayed in echo.iter().filter(|r| r.server == many) {
+            let Some(local) = find(one, relayed.transport, relayed.sessions) else {
+                continue;
+            };
+            if let (Some(a), Some(b)) = (relayed.w.per(relayed.done), local.w.per(local.done)) {
+                t.push(Target {
+                    what: format!(
+                        "{} echo, {} sessions, cluster: CPU / message (nodes + Redis), relayed on 3 nodes vs local on 1{label}",
+                        relayed.transport.name(),
+                        stats::count(relayed.sessions as u64)
+                    ),
+                    goal: "≤ 2 ×".into(),
+                    measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
+                    met: Some(a / b <= 2.0 && relayed.errors + local.errors == 0),
+                });
+            }
         }
     }
     for ours in broadcast.iter().filter(|r| r.server.is_cluster()) {
@@ -2105,7 +2132,14 @@ fn render_cluster(
              *n* mod *k*. On 3 nodes its later polls go to node *n* + 1 and its sends to node \
              *n* + 2, so every poll and send lands on a node that does not own the session and \
              is relayed to its owner through Redis; on 1 node every request is local (the node \
-             still claims each new session in Redis). Each echo is checked as above.\n"
+             still claims each new session in Redis). Each echo is checked as above. The \
+             relayed-poll floor (`__serve floor-cluster`, \"actix + Redis (floor)\") is the HTTP \
+             floor above with the least a relay through Redis needs: each node's Redis link \
+             (the redis crate's multiplexed connection and pub/sub) runs on its actix worker's \
+             own thread; a session's owner is claimed with `SET NX` when it opens and cached for \
+             good once looked up; a relayed request is one `PUBLISH` of a line of text to the \
+             owner's channel and its answer one `PUBLISH` back. No owner moves or dies there, and \
+             nothing is retried, numbered or kept.\n"
         );
         let _ = writeln!(
             out,

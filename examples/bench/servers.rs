@@ -36,6 +36,11 @@ pub enum Kind {
     Cluster1,
     /// Three actix-sockjs nodes joined to one `redis-server`.
     Cluster3,
+    /// The relayed-poll floor ([`floor::relay`]) on one node: every request
+    /// lands on its session's owner.
+    FloorCluster1,
+    /// The relayed-poll floor on three nodes joined to one `redis-server`.
+    FloorCluster3,
 }
 
 impl Kind {
@@ -48,6 +53,8 @@ impl Kind {
             Kind::Node => "sockjs-node 0.3.24",
             Kind::Cluster1 => "actix-sockjs, 1 node + Redis",
             Kind::Cluster3 => "actix-sockjs, 3 nodes + Redis",
+            Kind::FloorCluster1 => "actix + Redis (floor), 1 node",
+            Kind::FloorCluster3 => "actix + Redis (floor), 3 nodes",
         }
     }
 
@@ -60,19 +67,32 @@ impl Kind {
             Kind::Node => "node",
             Kind::Cluster1 => "cluster1",
             Kind::Cluster3 => "cluster3",
+            Kind::FloorCluster1 => "floor-cluster1",
+            Kind::FloorCluster3 => "floor-cluster3",
         }
     }
 
     /// Server processes of its own (a cluster's nodes; Redis not counted).
     pub fn nodes(self) -> usize {
         match self {
-            Kind::Cluster3 => 3,
+            Kind::Cluster3 | Kind::FloorCluster3 => 3,
             _ => 1,
         }
     }
 
     pub fn is_cluster(self) -> bool {
-        matches!(self, Kind::Cluster1 | Kind::Cluster3)
+        matches!(
+            self,
+            Kind::Cluster1 | Kind::Cluster3 | Kind::FloorCluster1 | Kind::FloorCluster3
+        )
+    }
+
+    /// What `__serve` runs for each node of a cluster.
+    pub fn node_arg(self) -> &'static str {
+        match self {
+            Kind::FloorCluster1 | Kind::FloorCluster3 => "floor-cluster",
+            _ => "cluster",
+        }
     }
 }
 
@@ -157,6 +177,32 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
                 .cluster(&cluster, "broadcast");
                 let _ = room.set(broadcast.group("room"));
                 sockjs_server(echo, broadcast, port, nodelay)?
+            }
+            // The relayed-poll floor: the HTTP floor, its nodes joined by
+            // the Redis on REDIS_URL (each node named by its port).
+            #[cfg(feature = "redis")]
+            "floor-cluster" => {
+                let url = std::env::var("REDIS_URL")
+                    .map_err(|_| std::io::Error::other("REDIS_URL is not set"))?;
+                let client = redis::Client::open(url).map_err(std::io::Error::other)?;
+                HttpServer::new(move || {
+                    let sessions = floor::Sessions::default();
+                    let relay = floor::relay::Relay::new(
+                        client.clone(),
+                        port.to_string(),
+                        sessions.clone(),
+                    );
+                    App::new()
+                        .app_data(sessions)
+                        .app_data(relay)
+                        .default_service(web::to(floor::http))
+                })
+                .workers(1)
+                .tcp_nodelay(nodelay)
+                .backlog(4096)
+                .max_connections(200_000)
+                .bind(("127.0.0.1", port))?
+                .run()
             }
             other => {
                 return Err(std::io::Error::other(format!("unknown server {other:?}")));
@@ -255,26 +301,37 @@ mod floor {
         out.into()
     }
 
+    /// `/echo/<server>/<session>/<transport>`: the session and transport.
+    fn route(req: &HttpRequest) -> Option<(&str, &str)> {
+        let mut parts = req.path().split('/').skip(3);
+        Some((parts.next()?, parts.next()?))
+    }
+
     pub async fn http(req: HttpRequest, body: web::Bytes) -> HttpResponse {
         let Some(sessions) = req.app_data::<Sessions>().cloned() else {
             return HttpResponse::InternalServerError().finish();
         };
-        // /echo/<server>/<session>/<transport>
-        let mut parts = req.path().split('/').skip(3);
-        let (Some(sid), Some(transport)) = (parts.next(), parts.next()) else {
+        let Some((sid, transport)) = route(&req) else {
             return HttpResponse::NotFound().finish();
         };
+        #[cfg(feature = "redis")]
+        if let Some(relay) = req.app_data::<Rc<relay::Relay>>() {
+            if let Some(answer) = relay.serve(sid, transport, &body).await {
+                return answer;
+            }
+        }
+        local(&sessions, sid, transport, body).await
+    }
+
+    /// A request for a session this node serves (or opens).
+    async fn local(sessions: &Sessions, sid: &str, transport: &str, body: Bytes) -> HttpResponse {
         if transport == "xhr_send" {
-            let Some(s) = sessions.0.borrow().get(sid).cloned() else {
-                return HttpResponse::NotFound().finish();
+            return match sessions.send(sid, &body) {
+                true => HttpResponse::NoContent()
+                    .content_type("text/plain")
+                    .finish(),
+                false => HttpResponse::NotFound().finish(),
             };
-            let mut frame = Vec::with_capacity(body.len() + 1);
-            frame.push(b'a');
-            frame.extend_from_slice(&body);
-            let _ = s.tx.send(wrap(s.eventsource, &frame));
-            return HttpResponse::NoContent()
-                .content_type("text/plain")
-                .finish();
         }
         let (eventsource, streaming) = match transport {
             "xhr_streaming" => (false, true),
@@ -322,16 +379,287 @@ mod floor {
                 .streaming(body);
         };
         // A poll: one frame, head and body in one write.
-        let Some(mut rx) = s.rx.borrow_mut().take() else {
-            return HttpResponse::Conflict().finish();
-        };
-        let frame = rx.recv().await;
-        *s.rx.borrow_mut() = Some(rx);
-        match frame {
-            Some(f) => HttpResponse::Ok()
+        match s.poll().await {
+            Ok(Some(f)) => HttpResponse::Ok()
                 .content_type("application/javascript")
                 .body(f),
-            None => HttpResponse::Gone().finish(),
+            Ok(None) => HttpResponse::Gone().finish(),
+            Err(()) => HttpResponse::Conflict().finish(),
+        }
+    }
+
+    impl Sessions {
+        /// A send's body `["…"]` becomes the frame `a["…"]` of session
+        /// `sid`; false when there is no such session.
+        fn send(&self, sid: &str, body: &[u8]) -> bool {
+            let Some(s) = self.0.borrow().get(sid).cloned() else {
+                return false;
+            };
+            let mut frame = Vec::with_capacity(body.len() + 1);
+            frame.push(b'a');
+            frame.extend_from_slice(body);
+            let _ = s.tx.send(wrap(s.eventsource, &frame));
+            true
+        }
+    }
+
+    impl Floor {
+        /// The next frame for a poll (`Err` when another poll has the
+        /// receiver, `None` when the session is gone).
+        async fn poll(&self) -> Result<Option<Bytes>, ()> {
+            let Some(mut rx) = self.rx.borrow_mut().take() else {
+                return Err(());
+            };
+            let frame = rx.recv().await;
+            *self.rx.borrow_mut() = Some(rx);
+            Ok(frame)
+        }
+    }
+
+    /// The relayed-poll floor (`__serve floor-cluster`): the HTTP floor
+    /// above on several nodes joined by a `redis-server`, a request for a
+    /// session another node owns relayed to that node over pub/sub and
+    /// answered from there. The least a relay through Redis can do, with
+    /// what our cluster has that this leaves out said where it is left out:
+    ///
+    /// - the Redis link is the worker's own (the redis crate's multiplexed
+    ///   connection and pub/sub, driven on the actix worker's thread), so
+    ///   no request crosses a thread;
+    /// - a session's owner is claimed in Redis (`SET NX`) when it opens and
+    ///   looked up once per node, then cached for good: no owner moves, dies
+    ///   or expires here, so no liveness key is read or kept either;
+    /// - a relayed request is one `PUBLISH` to the owner's channel and its
+    ///   answer one `PUBLISH` back, in a line of text, not JSON;
+    /// - a relay that gets no answer in time fails; nothing is retried,
+    ///   numbered, kept or resynchronised.
+    #[cfg(feature = "redis")]
+    pub mod relay {
+        use std::cell::{Cell, RefCell};
+        use std::collections::HashMap;
+        use std::rc::Rc;
+        use std::time::Duration;
+
+        use actix_web::HttpResponse;
+        use bytes::Bytes;
+        use futures_util::StreamExt;
+        use redis::aio::MultiplexedConnection;
+        use tokio::sync::{oneshot, OnceCell};
+
+        use super::Sessions;
+
+        /// How long a relayed request waits for its answer.
+        const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+        /// One node's side of the relay (one worker, so one per node).
+        pub struct Relay {
+            /// The node's name (its port), and the channel it listens on.
+            id: String,
+            client: redis::Client,
+            link: OnceCell<MultiplexedConnection>,
+            sessions: Sessions,
+            owners: RefCell<HashMap<Box<str>, Rc<str>>>,
+            /// Relayed requests waiting for their answer: (status, body).
+            waiting: RefCell<HashMap<u64, oneshot::Sender<(u16, Bytes)>>>,
+            next: Cell<u64>,
+        }
+
+        fn inbox(node: &str) -> String {
+            format!("floor:n:{node}")
+        }
+
+        impl Relay {
+            pub fn new(client: redis::Client, id: String, sessions: Sessions) -> Rc<Relay> {
+                Rc::new(Relay {
+                    id,
+                    client,
+                    link: OnceCell::new(),
+                    sessions,
+                    owners: RefCell::default(),
+                    waiting: RefCell::default(),
+                    next: Cell::new(0),
+                })
+            }
+
+            /// The node's commands link, made on first use, once its inbox
+            /// is subscribed (so nothing owned here or asked from here
+            /// misses its messages).
+            async fn link(self: &Rc<Self>) -> Option<MultiplexedConnection> {
+                let link = self
+                    .link
+                    .get_or_try_init(|| async {
+                        let mut ps = self.client.get_async_pubsub().await?;
+                        ps.subscribe(inbox(&self.id)).await?;
+                        let me = self.clone();
+                        actix_web::rt::spawn(async move {
+                            let mut stream = ps.into_on_message();
+                            while let Some(msg) = stream.next().await {
+                                me.on_message(msg.get_payload_bytes());
+                            }
+                        });
+                        self.client.get_multiplexed_async_connection().await
+                    })
+                    .await;
+                match link {
+                    Ok(c) => Some(c.clone()),
+                    Err(e) => {
+                        eprintln!("floor relay: Redis: {e}");
+                        None
+                    }
+                }
+            }
+
+            /// `None` to serve the request here (the session is here, or
+            /// opens here), else the owner's answer.
+            pub async fn serve(
+                self: &Rc<Self>,
+                sid: &str,
+                transport: &str,
+                body: &[u8],
+            ) -> Option<HttpResponse> {
+                if self.sessions.0.borrow().contains_key(sid) {
+                    return None;
+                }
+                let Some(conn) = self.link().await else {
+                    return Some(HttpResponse::ServiceUnavailable().finish());
+                };
+                let owner = match self.owner(conn.clone(), sid, transport != "xhr_send").await {
+                    Ok(Some(o)) if *o != *self.id => o,
+                    Ok(_) => return None,
+                    Err(e) => {
+                        eprintln!("floor relay: Redis: {e}");
+                        return Some(HttpResponse::ServiceUnavailable().finish());
+                    }
+                };
+                let id = self.next.get();
+                self.next.set(id + 1);
+                let mut msg = match transport {
+                    "xhr_send" => format!("s {id} {} {sid}\n", self.id).into_bytes(),
+                    "xhr" => format!("p {id} {} {sid}", self.id).into_bytes(),
+                    // The bench relays polls and sends only.
+                    _ => return Some(HttpResponse::NotImplemented().finish()),
+                };
+                msg.extend_from_slice(body);
+                let (tx, rx) = oneshot::channel();
+                self.waiting.borrow_mut().insert(id, tx);
+                publish(conn, &owner, msg);
+                let answer = tokio::time::timeout(ANSWER_TIMEOUT, rx).await;
+                self.waiting.borrow_mut().remove(&id);
+                Some(match answer {
+                    Ok(Ok((200, frame))) => HttpResponse::Ok()
+                        .content_type("application/javascript")
+                        .body(frame),
+                    Ok(Ok((204, _))) => HttpResponse::NoContent()
+                        .content_type("text/plain")
+                        .finish(),
+                    Ok(Ok(_)) => HttpResponse::NotFound().finish(),
+                    _ => HttpResponse::GatewayTimeout().finish(),
+                })
+            }
+
+            /// Session `sid`'s owner: cached, or read from Redis, or (with
+            /// `claim`, a receiving request for a new id) this node.
+            async fn owner(
+                &self,
+                mut conn: MultiplexedConnection,
+                sid: &str,
+                claim: bool,
+            ) -> redis::RedisResult<Option<Rc<str>>> {
+                if let Some(o) = self.owners.borrow().get(sid) {
+                    return Ok(Some(o.clone()));
+                }
+                let key = format!("floor:s:{sid}");
+                let mut owner: Option<String> =
+                    redis::cmd("GET").arg(&key).query_async(&mut conn).await?;
+                if owner.is_none() && claim {
+                    let (_, o): (Option<String>, Option<String>) = redis::pipe()
+                        .cmd("SET")
+                        .arg(&key)
+                        .arg(&self.id)
+                        .arg("NX")
+                        .cmd("GET")
+                        .arg(&key)
+                        .query_async(&mut conn)
+                        .await?;
+                    owner = o;
+                }
+                let Some(owner) = owner else { return Ok(None) };
+                let owner: Rc<str> = owner.into();
+                self.owners.borrow_mut().insert(sid.into(), owner.clone());
+                Ok(Some(owner))
+            }
+
+            /// A message on this node's inbox: an answer (`r ID STATUS`),
+            /// or a request from `FROM` for a session here (`s ID FROM SID`
+            /// with the send's body after a newline, `p ID FROM SID`).
+            fn on_message(self: &Rc<Self>, msg: &[u8]) {
+                let (head, body) = match msg.iter().position(|&b| b == b'\n') {
+                    Some(i) => (&msg[..i], &msg[i + 1..]),
+                    None => (msg, &[][..]),
+                };
+                let Ok(head) = std::str::from_utf8(head) else {
+                    return;
+                };
+                let mut words = head.split(' ');
+                let (Some(kind), Some(Ok(id))) =
+                    (words.next(), words.next().map(str::parse::<u64>))
+                else {
+                    return;
+                };
+                if kind == "r" {
+                    let status = words.next().and_then(|s| s.parse().ok()).unwrap_or(502);
+                    if let Some(tx) = self.waiting.borrow_mut().remove(&id) {
+                        let _ = tx.send((status, Bytes::copy_from_slice(body)));
+                    }
+                    return;
+                }
+                let (Some(from), Some(sid)) = (words.next(), words.next()) else {
+                    return;
+                };
+                let Some(conn) = self.link.get().cloned() else {
+                    return;
+                };
+                let from = from.to_owned();
+                match kind {
+                    "s" => {
+                        let status = match self.sessions.send(sid, body) {
+                            true => 204,
+                            false => 404,
+                        };
+                        publish(conn, &from, format!("r {id} {status}").into_bytes());
+                    }
+                    "p" => {
+                        let session = self.sessions.0.borrow().get(sid).cloned();
+                        actix_web::rt::spawn(async move {
+                            let frame = match &session {
+                                Some(s) => s.poll().await.ok().flatten(),
+                                None => None,
+                            };
+                            let mut answer = match &frame {
+                                Some(_) => format!("r {id} 200\n").into_bytes(),
+                                None => format!("r {id} 404").into_bytes(),
+                            };
+                            answer.extend_from_slice(frame.as_deref().unwrap_or_default());
+                            publish(conn, &from, answer);
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        /// `PUBLISH` to `node`'s inbox, not waited for.
+        fn publish(mut conn: MultiplexedConnection, node: &str, msg: Vec<u8>) {
+            let channel = inbox(node);
+            actix_web::rt::spawn(async move {
+                let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                    .arg(channel)
+                    .arg(msg)
+                    .query_async(&mut conn)
+                    .await;
+                if let Err(e) = sent {
+                    eprintln!("floor relay: PUBLISH: {e}");
+                }
+            });
         }
     }
 }
@@ -442,7 +770,7 @@ impl Servers {
             for _ in 0..kind.nodes() {
                 servers
                     .nodes
-                    .push(Server::start_node(&url, core, high_priority)?);
+                    .push(Server::start_node(kind, &url, core, high_priority)?);
             }
             Ok(servers)
         }
@@ -568,14 +896,20 @@ impl Server {
         Server::spawn(cmd, port, kind.name(), true)
     }
 
-    /// A cluster node: this binary's `cluster` server, joined to `redis_url`.
+    /// A cluster node: this binary's `cluster` (or `floor-cluster`) server,
+    /// joined to `redis_url`.
     #[cfg(feature = "redis")]
-    fn start_node(redis_url: &str, core: &str, high_priority: bool) -> Result<Server, String> {
+    fn start_node(
+        kind: Kind,
+        redis_url: &str,
+        core: &str,
+        high_priority: bool,
+    ) -> Result<Server, String> {
         let port = free_port()?;
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let mut cmd = pinned(core, high_priority, true);
         cmd.arg(exe)
-            .args(["__serve", "cluster"])
+            .args(["__serve", kind.node_arg()])
             .arg(port.to_string())
             .env("REDIS_URL", redis_url);
         Server::spawn(cmd, port, "cluster node", true)
