@@ -2,13 +2,13 @@
 //! each request to the page or transport that answers it.
 
 use std::future::Future;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{fn_service, Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{ConnectionType, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Scope};
-use futures_util::future::LocalBoxFuture;
 
 use crate::accept::{Accepted, Refusal};
 use crate::config::{AllowedOrigins, Config, Overflow};
@@ -651,7 +651,6 @@ impl SockJs {
 // ------------------------------------------------------------------ routes
 
 type PageFn = fn(&Pages, &Config, &HttpRequest) -> HttpResponse;
-type SessionFn = fn(SessionRequest) -> LocalBoxFuture<'static, Result<HttpResponse, RequestError>>;
 
 /// Where a route is, under the service's prefix.
 enum Path {
@@ -664,48 +663,70 @@ enum Path {
 
 enum Answer {
     Page(PageFn),
-    Session(SessionFn),
+    Session(SessionRoute),
+}
+
+/// The transport a session route goes to. (Matched in [`route`], so its
+/// future is part of the request's, not a box of its own.)
+#[derive(Clone, Copy)]
+enum SessionRoute {
+    RawWebsocket,
+    Websocket,
+    Receive(HttpReceiver),
+    /// `xhr_send`, or `jsonp_send` with `jsonp`.
+    Send {
+        jsonp: bool,
+    },
 }
 
 /// The routes: path, the methods it takes (its `Allow`; `OPTIONS` means a
 /// CORS preflight), and what answers it.
 #[rustfmt::skip]
-const ROUTES: &[(Path, &str, Answer)] = &[
+const ROUTES: &[Route] = &[
     (Path::Exact(""),                    "GET, HEAD",     Answer::Page(pages::greeting)),
     (Path::Exact("/"),                   "GET, HEAD",     Answer::Page(pages::greeting)),
     (Path::Exact("/info"),               "OPTIONS, GET",  Answer::Page(pages::info)),
     (Path::Iframe,                       "GET, HEAD",     Answer::Page(pages::iframe)),
-    (Path::Exact("/websocket"),          "GET",           Answer::Session(|r| Box::pin(websocket::raw(r)))),
-    (Path::Session(Websocket.name()),    "GET",           Answer::Session(|r| Box::pin(websocket::framed(r)))),
-    (Path::Session(XhrPolling.name()),   "OPTIONS, POST", Answer::Session(|r| Box::pin(receive(r, HttpReceiver::XhrPolling)))),
-    (Path::Session(XhrStreaming.name()), "OPTIONS, POST", Answer::Session(|r| Box::pin(receive(r, HttpReceiver::XhrStreaming)))),
-    (Path::Session(EventSource.name()),  "OPTIONS, GET",  Answer::Session(|r| Box::pin(receive(r, HttpReceiver::EventSource)))),
-    (Path::Session(HtmlFile.name()),     "OPTIONS, GET",  Answer::Session(|r| Box::pin(receive(r, HttpReceiver::HtmlFile)))),
-    (Path::Session(JsonpPolling.name()), "OPTIONS, GET",  Answer::Session(|r| Box::pin(receive(r, HttpReceiver::Jsonp)))),
-    (Path::Session("xhr_send"),          "OPTIONS, POST", Answer::Session(|r| Box::pin(send(r, false)))),
-    (Path::Session("jsonp_send"),        "OPTIONS, POST", Answer::Session(|r| Box::pin(send(r, true)))),
+    (Path::Exact("/websocket"),          "GET",           Answer::Session(SessionRoute::RawWebsocket)),
+    (Path::Session(Websocket.name()),    "GET",           Answer::Session(SessionRoute::Websocket)),
+    (Path::Session(XhrPolling.name()),   "OPTIONS, POST", Answer::Session(SessionRoute::Receive(HttpReceiver::XhrPolling))),
+    (Path::Session(XhrStreaming.name()), "OPTIONS, POST", Answer::Session(SessionRoute::Receive(HttpReceiver::XhrStreaming))),
+    (Path::Session(EventSource.name()),  "OPTIONS, GET",  Answer::Session(SessionRoute::Receive(HttpReceiver::EventSource))),
+    (Path::Session(HtmlFile.name()),     "OPTIONS, GET",  Answer::Session(SessionRoute::Receive(HttpReceiver::HtmlFile))),
+    (Path::Session(JsonpPolling.name()), "OPTIONS, GET",  Answer::Session(SessionRoute::Receive(HttpReceiver::Jsonp))),
+    (Path::Session("xhr_send"),          "OPTIONS, POST", Answer::Session(SessionRoute::Send { jsonp: false })),
+    (Path::Session("jsonp_send"),        "OPTIONS, POST", Answer::Session(SessionRoute::Send { jsonp: true })),
 ];
 
 /// `/<server>/<session>/<name>`: ids non-empty, without `.`, at most
-/// [`MAX_ID_LEN`](crate::config::MAX_ID_LEN) bytes. Returns (session, name).
-fn parse_session_path(tail: &str) -> Option<(&str, &str)> {
+/// [`MAX_ID_LEN`](crate::config::MAX_ID_LEN) bytes. Returns (where the
+/// session id is in `tail`, name).
+fn parse_session_path(tail: &str) -> Option<(Range<usize>, &str)> {
     let mut parts = tail.strip_prefix('/')?.split('/');
     let (server, session, name) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
         return None;
     }
     let valid = |s: &str| !s.is_empty() && s.len() <= crate::config::MAX_ID_LEN && !s.contains('.');
-    (valid(server) && valid(session)).then_some((session, name))
+    let start = 1 + server.len() + 1;
+    (valid(server) && valid(session)).then_some((start..start + session.len(), name))
 }
 
-/// The route for `tail`, and the session id for session routes.
-fn find(tail: &str) -> Option<(&'static (Path, &'static str, Answer), &str)> {
+/// A route: path, the methods it takes, what answers it.
+type Route = (Path, &'static str, Answer);
+
+/// The route for `tail`, and where the session id is in `tail` (empty for
+/// routes without one).
+fn find(tail: &str) -> Option<(&'static Route, Range<usize>)> {
     let session = parse_session_path(tail);
     ROUTES.iter().find_map(|route| {
         let hit = match route.0 {
-            Path::Exact(p) => (p == tail).then_some(""),
-            Path::Iframe => pages::is_iframe_path(tail).then_some(""),
-            Path::Session(name) => session.filter(|(_, n)| *n == name).map(|(id, _)| id),
+            Path::Exact(p) => (p == tail).then_some(0..0),
+            Path::Iframe => pages::is_iframe_path(tail).then_some(0..0),
+            Path::Session(name) => session
+                .clone()
+                .filter(|(_, n)| *n == name)
+                .map(|(id, _)| id),
         };
         hit.map(|id| (route, id))
     })
@@ -713,9 +734,8 @@ fn find(tail: &str) -> Option<(&'static (Path, &'static str, Answer), &str)> {
 
 async fn dispatch(service: Arc<Service>, mut req: ServiceRequest) -> ServiceResponse {
     websocket::normalize_version(&mut req);
-    let tail = req.match_info().unprocessed().to_owned();
     let (http, payload) = req.into_parts();
-    let response = match route(&service, &http, payload, &tail).await {
+    let response = match route(&service, &http, payload).await {
         Ok(mut response) => {
             if http.head().upgrade() && response.status() != StatusCode::SWITCHING_PROTOCOLS {
                 // An upgrade asked of an HTTP route (a proxy that sends
@@ -747,8 +767,9 @@ async fn route(
     service: &Arc<Service>,
     req: &HttpRequest,
     payload: Payload,
-    tail: &str,
 ) -> Result<HttpResponse, RequestError> {
+    // The path under the service's prefix.
+    let tail = req.match_info().unprocessed();
     let config = &service.sessions.config;
     if let Err(refused) = origin::check(&config.origins, req) {
         service.refused.log(req, &refused);
@@ -766,14 +787,14 @@ async fn route(
     }
     match answer {
         Answer::Page(page) => Ok(page(&service.pages, config, req)),
-        Answer::Session(handle) => {
-            handle(SessionRequest {
-                sessions: service.sessions.clone(),
-                http: req.clone(),
-                payload,
-                id: id.to_owned(),
-            })
-            .await
+        Answer::Session(to) => {
+            let r = SessionRequest::new(service.sessions.clone(), req.clone(), payload, id);
+            match *to {
+                SessionRoute::RawWebsocket => websocket::raw(r).await,
+                SessionRoute::Websocket => websocket::framed(r).await,
+                SessionRoute::Receive(receiver) => receive(r, receiver).await,
+                SessionRoute::Send { jsonp } => send(r, jsonp).await,
+            }
         }
     }
 }
@@ -784,8 +805,9 @@ mod tests {
 
     #[test]
     fn session_paths() {
-        assert_eq!(parse_session_path("/000/abc/xhr"), Some(("abc", "xhr")));
-        assert_eq!(parse_session_path("/a/a%20b/xhr"), Some(("a%20b", "xhr")));
+        let parsed = |tail: &'static str| parse_session_path(tail).map(|(id, n)| (&tail[id], n));
+        assert_eq!(parsed("/000/abc/xhr"), Some(("abc", "xhr")));
+        assert_eq!(parsed("/a/a%20b/xhr"), Some(("a%20b", "xhr")));
         for bad in [
             "//a/xhr",
             "/a./a/xhr",
@@ -814,12 +836,12 @@ mod tests {
             let tail = format!("/0/abc/{name}");
             let (route, id) = find(&tail).expect(name);
             assert!(matches!(route.0, Path::Session(n) if n == name));
-            assert_eq!(id, "abc");
+            assert_eq!(&tail[id], "abc");
         }
         assert!(find("/0/abc/nope").is_none());
         assert!(matches!(
             find("/websocket"),
-            Some(((Path::Exact(_), "GET", _), ""))
+            Some(((Path::Exact(_), "GET", _), id)) if id.is_empty()
         ));
     }
 }

@@ -88,6 +88,7 @@ impl Kind {
     }
 
     /// What `__serve` runs for each node of a cluster.
+    #[cfg(feature = "redis")]
     pub fn node_arg(self) -> &'static str {
         match self {
             Kind::FloorCluster1 | Kind::FloorCluster3 => "floor-cluster",

@@ -11,16 +11,23 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::HttpRequest;
 
 use crate::config::AllowedOrigins;
+
+/// hixie-76's `Origin`. The names not among `http`'s standard ones are
+/// constants: a `&str` name is parsed, and a custom one copied, at each
+/// lookup.
+const SEC_WEBSOCKET_ORIGIN: HeaderName = HeaderName::from_static("sec-websocket-origin");
+/// Fetch Metadata: where the request comes from.
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// The page's origin: `Origin`, or hixie-76's `Sec-WebSocket-Origin`.
 pub(crate) fn header(req: &HttpRequest) -> Option<&HeaderValue> {
     req.headers()
         .get(header::ORIGIN)
-        .or_else(|| req.headers().get("sec-websocket-origin"))
+        .or_else(|| req.headers().get(SEC_WEBSOCKET_ORIGIN))
 }
 
 /// A refused request: the page's origin as the browser gave it, and the
@@ -67,7 +74,7 @@ pub(crate) fn check(allowed: &AllowedOrigins, req: &HttpRequest) -> Result<(), R
 
 fn site(req: &HttpRequest) -> Option<&str> {
     req.headers()
-        .get("sec-fetch-site")
+        .get(SEC_FETCH_SITE)
         .and_then(|v| v.to_str().ok())
 }
 

@@ -197,10 +197,10 @@ pub(crate) async fn receive(
             return Ok(answer);
         }
     }
-    let admitted = r.sessions.admit(req, Some(&r.id), &ask).await?;
+    let admitted = r.sessions.admit(req, Some(r.id()), &ask).await?;
     let opened = r
         .sessions
-        .open(req, &r.id, receiver.transport(), &ask, admitted)?;
+        .open(req, r.id(), receiver.transport(), &ask, admitted)?;
     let mut b = receive_head(&r, receiver);
     let (inner, mode) = match opened {
         Open::Session(inner, mode) => (inner, mode),
@@ -263,7 +263,7 @@ async fn cluster_receive(
     ask: &ResumeAsk,
 ) -> Result<Option<HttpResponse>, RequestError> {
     use crate::cluster::relay::Owner;
-    if r.sessions.get(&r.id).is_some() || r.sessions.has_token(ask) {
+    if r.sessions.get(r.id()).is_some() || r.sessions.has_token(ask) {
         return Ok(None);
     }
     // A resumable session coming back on a new URL is found by its token.
@@ -278,7 +278,7 @@ async fn cluster_receive(
                 None => return Ok(None),
             }
         }
-        _ => link.locate(&r.id, true).await,
+        _ => link.locate(r.id(), true).await,
     };
     let owner = match located {
         Ok(Owner::Here) => return Ok(None),
@@ -286,12 +286,12 @@ async fn cluster_receive(
         Err(_) => {
             tracing::warn!(
                 "session {}: Redis cannot be reached: served on this node alone",
-                r.id
+                r.id()
             );
             return Ok(None);
         }
         Ok(Owner::Lost(owner)) => {
-            link.forget(&r.id, &owner);
+            link.forget(r.id(), &owner);
             let frame = crate::cluster::relay::lost_frame();
             return Ok(Some(one_frame(
                 &r.http,
@@ -310,7 +310,7 @@ async fn cluster_receive(
     let relayed = link
         .receive(
             &owner,
-            &r.id,
+            r.id(),
             receiver.transport().name(),
             r.http.query_string(),
             receiver.streaming(),
@@ -411,7 +411,7 @@ fn one_frame(
 /// field `d`.
 pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse, RequestError> {
     let req = &r.http;
-    let Some(inner) = r.sessions.get(&r.id) else {
+    let Some(inner) = r.sessions.get(r.id()) else {
         #[cfg(feature = "redis")]
         if let Some(link) = r.sessions.cluster.clone() {
             return relay_send(r, &link, jsonp).await;
@@ -534,7 +534,7 @@ async fn relay_send(
     jsonp: bool,
 ) -> Result<HttpResponse, RequestError> {
     use crate::cluster::relay::Owner;
-    let owner = match link.locate(&r.id, false).await {
+    let owner = match link.locate(r.id(), false).await {
         Ok(Owner::Node(owner)) => owner,
         Ok(Owner::Here | Owner::Lost(_)) => return Err(RequestError::NotFound),
         Err(_) => return Err(RequestError::ClusterUnavailable),
@@ -546,12 +546,13 @@ async fn relay_send(
         sessions,
         http,
         payload,
-        id,
+        id_at,
     } = r;
+    let id = super::session_id(&http, &id_at);
     let config = &sessions.config;
     let body = body::read(&http, payload, config.max_message_size, config.body_timeout).await?;
     let messages = parse_send(&http, &body, jsonp)?;
-    match link.send(&owner, &id, http.query_string(), messages).await {
+    match link.send(&owner, id, http.query_string(), messages).await {
         Ok((204, _)) => Ok(send_answer(&http, config.cookie_needed, jsonp)),
         Ok((status, text)) => Err(RequestError::Remote(status, text)),
         Err(_) => Err(RequestError::ClusterUnavailable),

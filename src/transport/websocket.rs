@@ -69,8 +69,9 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
         sessions,
         http: req,
         mut payload,
-        id,
+        id_at,
     } = r;
+    let id = super::session_id(&req, &id_at);
     if !sessions.config.websocket {
         return Err(RequestError::NotFound);
     }
@@ -166,13 +167,8 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
     }
     let admitted = sessions.admit(&req, None, &ask).await?;
     let reader_shared = shared.clone();
-    let opened = sessions.open_socket(
-        &req,
-        &id,
-        transport,
-        &ask,
-        admitted,
-        move |inner, socket| {
+    let opened =
+        sessions.open_socket(&req, id, transport, &ask, admitted, move |inner, socket| {
             Box::pin(read(
                 inner,
                 socket,
@@ -182,8 +178,7 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
                 raw,
                 limits,
             ))
-        },
-    )?;
+        })?;
     let body = match opened {
         Socket::Attached(inner, attachment) => Either::Left(Writer {
             attachment: Some(attachment),
