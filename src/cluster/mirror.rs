@@ -68,8 +68,17 @@ impl Mirror {
         }
     }
 
-    /// A new durable session (or one taken over): what Redis must know.
-    pub fn created(&self, sid: &str, user: Option<&str>, base: u64, taken: u64) {
+    /// A new durable session (or one taken over): what Redis must know,
+    /// its record (its id, first message number, the handler's count and
+    /// user). `done` learns whether Redis has it.
+    pub fn created(
+        &self,
+        sid: &str,
+        user: Option<&str>,
+        base: u64,
+        taken: u64,
+        done: impl FnOnce(bool) + Send + 'static,
+    ) {
         let mut h = redis::cmd("HSET");
         h.arg(self.r())
             .arg("sid")
@@ -82,7 +91,7 @@ impl Mirror {
             .arg(user.unwrap_or(""));
         let mut cmds = vec![h];
         self.expire(&mut cmds);
-        self.link.node.fire(cmds);
+        self.link.node.fire_then(cmds, done);
     }
 
     /// A message queued (number `number`; the handler had taken `taken`

@@ -49,6 +49,11 @@ pub(crate) enum RequestError {
     /// not count in time (the client sends it again).
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     NotYetDurable,
+    /// A resumable session whose node was lost, and which no live node
+    /// serves yet: another node's take-over is under way, or Redis cannot
+    /// say where it is. The client comes back (it is not gone).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    SessionMoving,
     /// The session's owner (another node) answered this.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     Remote(u16, String),
@@ -65,7 +70,9 @@ impl RequestError {
             RequestError::Refused(_) => R::Accept,
             RequestError::TooManySessions => R::TooManySessions,
             RequestError::ShuttingDown => R::ShuttingDown,
-            RequestError::ClusterUnavailable | RequestError::NotYetDurable => R::ClusterUnavailable,
+            RequestError::ClusterUnavailable
+            | RequestError::NotYetDurable
+            | RequestError::SessionMoving => R::ClusterUnavailable,
             RequestError::Remote(..) => R::Other,
             RequestError::TooLarge(_) => R::TooLarge,
             RequestError::BodyTimeout => R::BodyTimeout,
@@ -131,6 +138,9 @@ impl fmt::Display for RequestError {
             RequestError::NotYetDurable => {
                 f.write_str("The cluster did not keep these messages in time: send them again.")
             }
+            RequestError::SessionMoving => {
+                f.write_str("The session is moving to another node: try again.")
+            }
             RequestError::Remote(_, text) => f.write_str(text),
             RequestError::Other(e) => e.fmt(f),
         }
@@ -152,7 +162,9 @@ impl ResponseError for RequestError {
             | RequestError::ShuttingDown
             | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             // A timeout to retry (client-js takes 503 as a refusal).
-            RequestError::NotYetDurable => StatusCode::GATEWAY_TIMEOUT,
+            RequestError::NotYetDurable | RequestError::SessionMoving => {
+                StatusCode::GATEWAY_TIMEOUT
+            }
             RequestError::Remote(status, _) => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
             }

@@ -413,7 +413,17 @@ impl Sessions {
             inner,
             self.config.resume_window,
         );
-        m.created(sid, inner.user().map(|u| &**u), 1, 0);
+        // The token frame waits for this (the token's claim, fired first,
+        // is in Redis by then too).
+        let recorded = Arc::downgrade(inner);
+        m.created(sid, inner.user().map(|u| &**u), 1, 0, move |ok| {
+            if let Some(inner) = recorded.upgrade() {
+                if !ok {
+                    tracing::debug!("session {}: not recorded in Redis", inner.id());
+                }
+                inner.recorded();
+            }
+        });
         let _ = inner.mirror.set(m);
     }
 
@@ -464,7 +474,8 @@ impl Sessions {
     /// is served: `Some(node)` when another live node has it; `None` when
     /// it is to be answered here, which it now is if its node was lost
     /// (taken over here, or the take-over under way here waited for), or
-    /// it is unknown, or Redis cannot be asked.
+    /// it is unknown; [`RequestError::SessionMoving`] when its node is
+    /// lost and it is not yet seen on another, or Redis cannot be asked.
     #[cfg(feature = "redis")]
     pub async fn find_resumable(
         self: &Arc<Self>,
@@ -491,7 +502,13 @@ impl Sessions {
                 self.taken_over_here(token).await;
                 Ok(None)
             }
-            Ok(Owner::Lost(_)) | Err(_) => Ok(None),
+            // Not in Redis (expired, or from another run): answered here.
+            Ok(Owner::Lost(owner)) if owner.is_empty() => Ok(None),
+            // Its node is lost, the take-over was not this node's, and no
+            // live node has it yet (the winner's claim, or a node whose
+            // liveness key came back, is still to be seen); or Redis cannot
+            // say. The session is not gone: the client comes back.
+            Ok(Owner::Lost(_)) | Err(_) => Err(RequestError::SessionMoving),
         }
     }
 
@@ -579,7 +596,13 @@ impl Sessions {
             &inner,
             self.config.resume_window,
         );
-        m.created(&sid, inner.user().map(|u| &**u), kept.base, kept.taken);
+        m.created(
+            &sid,
+            inner.user().map(|u| &**u),
+            kept.base,
+            kept.taken,
+            |_| {},
+        );
         let _ = inner.mirror.set(m);
         link.claim(&sid);
         self.registry.register_token(token, &inner);

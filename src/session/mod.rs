@@ -257,6 +257,15 @@ impl Inner {
         let _ = (state, now);
     }
 
+    /// Durable: Redis has the session's token and record (or could not be
+    /// told): its token frame may go out.
+    #[cfg(feature = "redis")]
+    pub(crate) fn recorded(&self) {
+        if self.lock().recorded() {
+            self.receiver.wake();
+        }
+    }
+
     /// Durable: Redis confirmed messages up to `out` and the count `taken`.
     #[cfg(feature = "redis")]
     pub(crate) fn persisted(&self, out: Option<u64>, taken: u64) {

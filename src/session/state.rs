@@ -139,6 +139,11 @@ struct Durable {
     /// When that count is due to be sent (the handler took messages and
     /// sent nothing that would carry it).
     flush_at: Option<Instant>,
+    /// Redis has the session's token (who owns it) and its record. Until
+    /// then its token frame waits: a client holding the token could
+    /// otherwise come back through a node that cannot find it yet, and be
+    /// told its session expired.
+    recorded: bool,
 }
 
 /// What Redis is to be told of a durable session, from [`State::push`]
@@ -353,9 +358,22 @@ impl State {
                 inn: taken,
                 asked_in: taken,
                 flush_at: None,
+                recorded: false,
             });
             r.trimmed = r.base;
         }
+    }
+
+    /// Durable: Redis has the session's token and record (or could not be
+    /// told, and the session goes on here alone). Returns true when the
+    /// receiver has the token frame to send now.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn recorded(&mut self) -> bool {
+        let Some(d) = self.resume.as_mut().and_then(|r| r.durable.as_mut()) else {
+            return false;
+        };
+        let was = std::mem::replace(&mut d.recorded, true);
+        !was && self.receiver.is_some()
     }
 
     /// A durable session as Redis held it when its node was lost: `base`
@@ -384,6 +402,8 @@ impl State {
                 inn: taken,
                 asked_in: taken,
                 flush_at: None,
+                // The take-over's claim made the token point here.
+                recorded: true,
             });
         }
     }
@@ -719,6 +739,14 @@ impl State {
         if !self.opened {
             self.opened = true;
             return Next::Open;
+        }
+        // Durable: nothing follows the open frame before Redis can find the
+        // session by its token.
+        let held = self.resume.as_ref().is_some_and(|r| {
+            r.control == Some(Control::Token) && r.durable.is_some_and(|d| !d.recorded)
+        });
+        if held {
+            return Next::Wait;
         }
         if let Some(control) = self.resume.as_mut().and_then(|r| r.control.take()) {
             let r = self.resume.as_deref().expect("a resumable session");
@@ -1249,6 +1277,22 @@ mod tests {
             }
             other => panic!("expected messages, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_durable_session_tells_its_token_once_redis_has_its_record() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        s.make_durable();
+        assert!(matches!(
+            s.attach(t, Some(0), false),
+            Attach::Attached(1, _)
+        ));
+        assert_eq!(s.next(1, t), Next::Open);
+        assert_eq!(s.next(1, t), Next::Wait, "no token before Redis has it");
+        assert!(s.recorded(), "the waiting receiver is to be woken");
+        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        assert!(!s.recorded(), "once");
     }
 
     #[test]

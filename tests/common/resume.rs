@@ -68,9 +68,19 @@ pub struct State {
     /// session URLs are made on the first; empty: one node).
     pub bases: Vec<String>,
     turn: usize,
+    /// The latest requests and what they got, for a failure's message.
+    trail: VecDeque<String>,
 }
 
 impl State {
+    /// Keeps `what` in the trail of the latest requests.
+    fn note(&mut self, what: String) {
+        if self.trail.len() == 40 {
+            self.trail.pop_front();
+        }
+        self.trail.push_back(what);
+    }
+
     /// `url` on the next node in turn (round robin), when there are nodes.
     fn on_next(&mut self, url: &str) -> String {
         let Some(first) = self.bases.first() else {
@@ -197,7 +207,12 @@ pub async fn run_on(
         }
     }
     let s = st.replace(State::default());
-    assert!(s.closed.is_none(), "the session closed: {:?}", s.closed);
+    assert!(
+        s.closed.is_none(),
+        "the session closed: {:?}; the latest requests:\n{}",
+        s.closed,
+        s.trail.iter().cloned().collect::<Vec<_>>().join("\n")
+    );
     s
 }
 
@@ -227,7 +242,9 @@ async fn receive_http(base: &str, kind: Kind, st: &Shared, done: &impl Fn() -> b
             Kind::JsonpPolling => ("GET", format!("{url}/jsonp?c=cb&{query}")),
             Kind::Websocket => unreachable!(),
         };
-        match receive_once(kind, method, &path, st, done).await {
+        let got = receive_once(kind, method, &path, st, done).await;
+        st.borrow_mut().note(format!("{method} {path}: {got:?}"));
+        match got {
             Ok(()) => {
                 if query.starts_with("resume=") && query != "resume=1" {
                     st.borrow_mut().resumes += 1;
@@ -272,6 +289,8 @@ async fn receive_once(
         Kind::XhrPolling => {
             let body = c.body(&head).await?;
             let text = String::from_utf8(body).map_err(|e| e.to_string())?;
+            st.borrow_mut()
+                .note(format!("  {}", text.chars().take(100).collect::<String>()));
             for line in text.split('\n').filter(|l| !l.is_empty()) {
                 st.borrow_mut().frame(line);
             }
@@ -370,6 +389,8 @@ async fn send_http(kind: Kind, st: &Shared, done: &impl Fn() -> bool, expect: u6
             }
             _ => Http::post(&format!("{url}/xhr_send?{query}"), batch.as_bytes()).await,
         };
+        st.borrow_mut()
+            .note(format!("send {url} {query}: {sent:?}"));
         match sent {
             Ok(200 | 204) => {
                 let mut s = st.borrow_mut();
