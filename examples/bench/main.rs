@@ -1849,6 +1849,24 @@ fn render(
     out
 }
 
+/// The target "`a`'s CPU per message ≤ `goal` × `b`'s", met when it is and
+/// `errors` is 0; `None` when either has no figure.
+fn cpu_ratio(
+    what: String,
+    a: &EchoResult,
+    b: &EchoResult,
+    goal: f64,
+    errors: u64,
+) -> Option<Target> {
+    let (x, y) = (a.w.per(a.done)?, b.w.per(b.done)?);
+    Some(Target {
+        what,
+        goal: format!("≤ {goal} ×"),
+        measured: format!("{} vs {} = {:.2}×", us(Some(x)), us(Some(y)), x / y),
+        met: Some(x / y <= goal && errors == 0),
+    })
+}
+
 fn targets(
     echo: &[EchoResult],
     broadcast: &[BroadcastResult],
@@ -1923,18 +1941,12 @@ fn targets(
         let Some(off) = find(Kind::SockJs, on.transport, on.sessions) else {
             continue;
         };
-        if let (Some(a), Some(b)) = (on.w.per(on.done), off.w.per(off.done)) {
-            t.push(Target {
-                what: format!(
-                    "{} echo, {} sessions: CPU / message, resume on vs off",
-                    on.transport.name(),
-                    stats::count(on.sessions as u64)
-                ),
-                goal: "≤ 1.15 ×".into(),
-                measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
-                met: Some(a / b <= 1.15 && on.errors == 0),
-            });
-        }
+        let what = format!(
+            "{} echo, {} sessions: CPU / message, resume on vs off",
+            on.transport.name(),
+            stats::count(on.sessions as u64)
+        );
+        t.extend(cpu_ratio(what, on, off, 1.15, on.errors));
     }
     // With actix-web's defaults (Nagle on), long-polling stays real-time:
     // a poll's answer leaves in one write, so no delayed ACK is waited for.
@@ -1970,17 +1982,11 @@ fn targets(
             });
         }
         if let Some(fast) = find(Kind::SockJs, Transport::XhrPolling, n) {
-            if let (Some(a), Some(b)) = (d.w.per(d.done), fast.w.per(fast.done)) {
-                t.push(Target {
-                    what: format!(
-                        "xhr-polling echo, {} sessions: CPU / message, defaults vs TCP_NODELAY",
-                        stats::count(n as u64)
-                    ),
-                    goal: "≤ 1.1 ×".into(),
-                    measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
-                    met: Some(a / b <= 1.1),
-                });
-            }
+            let what = format!(
+                "xhr-polling echo, {} sessions: CPU / message, defaults vs TCP_NODELAY",
+                stats::count(n as u64)
+            );
+            t.extend(cpu_ratio(what, d, fast, 1.1, 0));
         }
     }
     // A relayed poll in a cluster against a local one, every process's CPU;
@@ -1999,18 +2005,18 @@ fn targets(
             let Some(local) = find(one, relayed.transport, relayed.sessions) else {
                 continue;
             };
-            if let (Some(a), Some(b)) = (relayed.w.per(relayed.done), local.w.per(local.done)) {
-                t.push(Target {
-                    what: format!(
-                        "{} echo, {} sessions, cluster: CPU / message (nodes + Redis), relayed on 3 nodes vs local on 1{label}",
-                        relayed.transport.name(),
-                        stats::count(relayed.sessions as u64)
-                    ),
-                    goal: "≤ 2 ×".into(),
-                    measured: format!("{} vs {} = {:.2}×", us(Some(a)), us(Some(b)), a / b),
-                    met: Some(a / b <= 2.0 && relayed.errors + local.errors == 0),
-                });
-            }
+            let what = format!(
+                "{} echo, {} sessions, cluster: CPU / message (nodes + Redis), relayed on 3 nodes vs local on 1{label}",
+                relayed.transport.name(),
+                stats::count(relayed.sessions as u64)
+            );
+            t.extend(cpu_ratio(
+                what,
+                relayed,
+                local,
+                2.0,
+                relayed.errors + local.errors,
+            ));
         }
     }
     for ours in broadcast.iter().filter(|r| r.server.is_cluster()) {

@@ -122,21 +122,7 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
     .to_owned();
     actix_web::rt::System::new().block_on(async move {
         let server = match kind.as_str() {
-            "floor" => HttpServer::new(|| {
-                App::new()
-                    .app_data(floor::Sessions::default())
-                    .route("/echo", web::get().to(floor_echo))
-                    // Its own path split, not a `{session}` pattern:
-                    // actix-router matches those with a regex, which cost
-                    // the floor 10 % of its CPU (our route table has none).
-                    .default_service(web::to(floor::http))
-            })
-            .workers(1)
-            .tcp_nodelay(nodelay)
-            .backlog(4096)
-            .max_connections(200_000)
-            .bind(("127.0.0.1", port))?
-            .run(),
+            "floor" => floor_server(port, nodelay, None)?,
             "sockjs" => {
                 let echo = SockJs::new(sockjs_echo)
                     .disconnect_delay(DISCONNECT_DELAY)
@@ -186,24 +172,7 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
                 let url = std::env::var("REDIS_URL")
                     .map_err(|_| std::io::Error::other("REDIS_URL is not set"))?;
                 let client = redis::Client::open(url).map_err(std::io::Error::other)?;
-                HttpServer::new(move || {
-                    let sessions = floor::Sessions::default();
-                    let relay = floor::relay::Relay::new(
-                        client.clone(),
-                        port.to_string(),
-                        sessions.clone(),
-                    );
-                    App::new()
-                        .app_data(sessions)
-                        .app_data(relay)
-                        .default_service(web::to(floor::http))
-                })
-                .workers(1)
-                .tcp_nodelay(nodelay)
-                .backlog(4096)
-                .max_connections(200_000)
-                .bind(("127.0.0.1", port))?
-                .run()
+                floor_server(port, nodelay, Some(client))?
             }
             other => {
                 return Err(std::io::Error::other(format!("unknown server {other:?}")));
@@ -211,6 +180,50 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
         };
         server.await
     })
+}
+
+/// What joins the floor's nodes: a Redis client (none without the `redis`
+/// feature).
+#[cfg(feature = "redis")]
+type FloorLink = redis::Client;
+#[cfg(not(feature = "redis"))]
+type FloorLink = std::convert::Infallible;
+
+/// The floor server, one worker: the WebSocket floor on `/echo`, the HTTP
+/// floor under it; with `relay`, its node relays through that Redis
+/// (named by its port).
+fn floor_server(
+    port: u16,
+    nodelay: bool,
+    relay: Option<FloorLink>,
+) -> std::io::Result<actix_web::dev::Server> {
+    Ok(HttpServer::new(move || {
+        let sessions = floor::Sessions::default();
+        let app = App::new();
+        #[cfg(feature = "redis")]
+        let app = match &relay {
+            Some(client) => app.app_data(floor::relay::Relay::new(
+                client.clone(),
+                port.to_string(),
+                sessions.clone(),
+            )),
+            None => app,
+        };
+        #[cfg(not(feature = "redis"))]
+        let _ = &relay;
+        app.app_data(sessions)
+            .route("/echo", web::get().to(floor_echo))
+            // Its own path split, not a `{session}` pattern: actix-router
+            // matches those with a regex, which cost the floor 10 % of its
+            // CPU (our route table has none).
+            .default_service(web::to(floor::http))
+    })
+    .workers(1)
+    .tcp_nodelay(nodelay)
+    .backlog(4096)
+    .max_connections(200_000)
+    .bind(("127.0.0.1", port))?
+    .run())
 }
 
 /// The actix-sockjs bench server: `echo` on `/echo`, `broadcast` on
