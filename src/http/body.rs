@@ -2,6 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
+use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -18,9 +20,30 @@ pub(crate) async fn read(
     limit: usize,
     deadline: Duration,
 ) -> Result<bytes::Bytes, RequestError> {
-    match tokio::time::timeout(deadline, read_all(req, payload, limit)).await {
-        Ok(body) => body,
-        Err(_) => Err(RequestError::BodyTimeout),
+    let mut body = std::pin::pin!(read_all(req, payload, limit));
+    // actix polls a request's future once before it hands over the body it
+    // read with the head, and again at once: that second poll usually finds
+    // the body whole. The deadline gets a timer only for a body still
+    // coming then (a timer for every send is an insert into tokio's wheel
+    // and a removal). The first poll wakes the task itself, so the second
+    // comes even when no body does.
+    let mut first = true;
+    let early = std::future::poll_fn(|cx| match body.as_mut().poll(cx) {
+        Poll::Ready(read) => Poll::Ready(Some(read)),
+        Poll::Pending if first => {
+            first = false;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await;
+    match early {
+        Some(read) => read,
+        None => match tokio::time::timeout(deadline, body).await {
+            Ok(read) => read,
+            Err(_) => Err(RequestError::BodyTimeout),
+        },
     }
 }
 

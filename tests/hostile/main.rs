@@ -304,6 +304,12 @@ async fn a_body_that_never_ends_is_given_up_after_the_body_timeout() {
         started.elapsed()
     );
 
+    // A head alone: no byte of its body ever comes.
+    let mut c = RawConn::connect(&url).await;
+    c.send(format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n").as_bytes())
+        .await;
+    c.read_response("1.1").await.assert_status(408);
+
     // A chunked body that stops.
     let mut c = RawConn::connect(&url).await;
     c.send(
