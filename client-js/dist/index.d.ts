@@ -197,8 +197,9 @@ declare class SockJS {
     private _frame;
     /**
      * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
-     * themselves; a stream or socket when the timer says, or when a quarter of
-     * the server's window waits for one).
+     * themselves; a stream when the timer says, or when a quarter of the
+     * server's window waits for one; a socket at SOCKET_ACK_SHARE): due when
+     * 1/`share` of the window waits.
      */
     private _ackDue;
     /** Resumable: keeps heartbeats and acknowledgements going while open. */

@@ -134,6 +134,13 @@ var CONNECTING = 0 as const, OPEN = 1 as const, CLOSING = 2 as const, CLOSED = 3
 var RESUME_HEARTBEAT_TIMEOUT = 35000;
 /** Resumable: first pause before coming back, doubling up to the largest. */
 var RESUME_PAUSE = 100, RESUME_PAUSE_MAX = 5000;
+/**
+ * Resumable: a socket acknowledges once this share of the server's window
+ * waits (1/32: 32 messages of the default 1,024), a stream at a quarter. On a
+ * socket an acknowledgement is a frame of a few bytes, and every message
+ * waiting for one is kept by the server: fewer kept costs the server less.
+ */
+var SOCKET_ACK_SHARE = 32;
 
 function bodyReady(): boolean {
   var d = g.document;
@@ -416,7 +423,7 @@ export default class SockJS {
         // plain SockJS: what is sent is gone (at most once)
         if (!R) {
           if (b) J.acceptedUpTo(b.seq + b.quoted.length - 1);
-        } else if (!b && !socket && self._ackDue()) {
+        } else if (!b && !socket && self._ackDue(4)) {
           // an empty send: an acknowledgement, and a heartbeat
           b = { seq: J.nextSeq, quoted: [] };
         }
@@ -427,7 +434,7 @@ export default class SockJS {
         if (certain && b.quoted.length) J.acceptedUpTo(b.seq + b.quoted.length - 1);
       },
       control: function () {
-        if (!R || n != self._attempt || !self._ackDue()) return null;
+        if (!R || n != self._attempt || !self._ackDue(SOCKET_ACK_SHARE)) return null;
         self._pingDue = false;
         self._lastSend = Date.now();
         J.acked = J.received;
@@ -499,12 +506,13 @@ export default class SockJS {
 
   /**
    * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
-   * themselves; a stream or socket when the timer says, or when a quarter of
-   * the server's window waits for one).
+   * themselves; a stream when the timer says, or when a quarter of the
+   * server's window waits for one; a socket at SOCKET_ACK_SHARE): due when
+   * 1/`share` of the window waits.
    */
-  private _ackDue(): boolean {
+  private _ackDue(share: number): boolean {
     var J = this._journal as Journal, R = this._resume as ResumeInfo;
-    return !!this._pingDue || J.unacked() >= R.windowMessages / 4;
+    return !!this._pingDue || J.unacked() * share >= R.windowMessages;
   }
 
   /** Resumable: keeps heartbeats and acknowledgements going while open. */

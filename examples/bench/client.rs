@@ -469,9 +469,9 @@ impl Resume {
     }
 }
 
-/// A WebSocket client acknowledges at least this often (a quarter of the
+/// A WebSocket client acknowledges at least this often (1/32 of the
 /// server's default window of 1,024 messages, as client-js does).
-const WS_ACK_EVERY: u64 = 256;
+const WS_ACK_EVERY: u64 = 32;
 
 /// The receiving side of one session: frames from the server, with polls
 /// and streams re-opened as the protocol wants.

@@ -153,6 +153,16 @@ test('xhr-polling: a failed poll is tried again with the same ack; a failed send
   assert.deepEqual(got, ['m2'], 'm1 came before the handler');
 });
 
+test('a socket acknowledges every 32 messages, before its timer', () => {
+  const { ws, sock } = openResumable();
+  for (let i = 1; i <= 31; i++) ws.receive(`q[0,"m${i}"]`);
+  sock.send('a');
+  assert.deepEqual(ws.sent, ['["a"]'], '31 waiting: no acknowledgement yet');
+  ws.receive('q[1,"m32"]');
+  sock.send('b');
+  assert.deepEqual(ws.sent, ['["a"]', '["b"]', '{"ack":32}'], 'the 32nd is acknowledged with the next send');
+});
+
 test('heartbeats: an idle client sends an empty batch (HTTP) or an ack (WebSocket) every heartbeat_ms', () => {
   const { env, ws } = openResumable();
   ws.receive('q[0,"m1"]');
