@@ -196,10 +196,9 @@ declare class SockJS {
     private _connect;
     private _frame;
     /**
-     * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
-     * themselves; a stream when the timer says, or when a quarter of the
-     * server's window waits for one; a socket at SOCKET_ACK_SHARE): due when
-     * 1/`share` of the window waits.
+     * Resumable: a heartbeat or an acknowledgement is due: the timer says so,
+     * or 1/`share` of the server's window waits (polls acknowledge by
+     * themselves).
      */
     private _ackDue;
     /** Resumable: keeps heartbeats and acknowledgements going while open. */

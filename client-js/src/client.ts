@@ -135,12 +135,12 @@ var RESUME_HEARTBEAT_TIMEOUT = 35000;
 /** Resumable: first pause before coming back, doubling up to the largest. */
 var RESUME_PAUSE = 100, RESUME_PAUSE_MAX = 5000;
 /**
- * Resumable: a socket acknowledges once this share of the server's window
- * waits (1/32: 32 messages of the default 1,024), a stream at a quarter. On a
- * socket an acknowledgement is a frame of a few bytes, and every message
- * waiting for one is kept by the server: fewer kept costs the server less.
+ * Resumable: an acknowledgement is due once 1/share of the server's window
+ * waits: on a socket 1/32 (32 messages of the default 1,024), where it is a
+ * frame of a few bytes and every message waiting for one is kept by the
+ * server; on a stream a quarter, where it is a request.
  */
-var SOCKET_ACK_SHARE = 32;
+var SOCKET_ACK_SHARE = 32, STREAM_ACK_SHARE = 4;
 
 function bodyReady(): boolean {
   var d = g.document;
@@ -423,7 +423,7 @@ export default class SockJS {
         // plain SockJS: what is sent is gone (at most once)
         if (!R) {
           if (b) J.acceptedUpTo(b.seq + b.quoted.length - 1);
-        } else if (!b && !socket && self._ackDue(4)) {
+        } else if (!b && !socket && self._ackDue(STREAM_ACK_SHARE)) {
           // an empty send: an acknowledgement, and a heartbeat
           b = { seq: J.nextSeq, quoted: [] };
         }
@@ -505,10 +505,9 @@ export default class SockJS {
   }
 
   /**
-   * Resumable: a heartbeat or an acknowledgement is due (polls acknowledge by
-   * themselves; a stream when the timer says, or when a quarter of the
-   * server's window waits for one; a socket at SOCKET_ACK_SHARE): due when
-   * 1/`share` of the window waits.
+   * Resumable: a heartbeat or an acknowledgement is due: the timer says so,
+   * or 1/`share` of the server's window waits (polls acknowledge by
+   * themselves).
    */
   private _ackDue(share: number): boolean {
     var J = this._journal as Journal, R = this._resume as ResumeInfo;
