@@ -3,9 +3,16 @@
 
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use bytestring::ByteString;
 
 use super::{frame, quote::quote_into};
+
+/// The longest text [`Message::kept_copy`] copies.
+const KEPT_COPY_MAX: usize = 256;
+
+/// The size of a kept-messages buffer: within glibc's per-thread cache.
+const KEPT_ARENA: usize = 1024;
 
 /// A text message for one or many sessions.
 ///
@@ -91,6 +98,28 @@ impl Message {
 
     pub(crate) fn frame(&self) -> Option<&ByteString> {
         self.frame.as_ref()
+    }
+
+    /// A copy of this message for a resumable session to keep until its
+    /// client acknowledges it, its text appended to `arena`, a buffer the
+    /// session's kept messages share. The original can then be freed as
+    /// soon as it is sent: many small allocations each held for a
+    /// round trip push the allocator off its fast path, one shared buffer
+    /// does not. `None` when a copy does not pay: a prepared message
+    /// (its bytes are shared already) or a long one.
+    pub(crate) fn kept_copy(&self, arena: &mut BytesMut) -> Option<Message> {
+        let len = self.text.len();
+        if self.frame.is_some() || len > KEPT_COPY_MAX {
+            return None;
+        }
+        if arena.capacity() < len {
+            // A buffer no kept message uses any more is taken back whole.
+            arena.reserve(KEPT_ARENA);
+        }
+        arena.extend_from_slice(self.text.as_bytes());
+        ByteString::try_from(arena.split().freeze())
+            .ok()
+            .map(Message::new)
     }
 
     /// Appends the quoted text, reusing the prepared frame when there is one.

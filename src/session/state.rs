@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use bytestring::ByteString;
 use tokio::time::Instant;
 
@@ -100,6 +101,12 @@ struct Resume {
     base: u64,
     /// `queue[..sent]` went to the current receiver.
     sent: usize,
+    /// `queue[..kept]` went to a receiver: what the queue holds there is
+    /// kept for sending again, copied into `arena` (see
+    /// [`Message::kept_copy`]).
+    kept: usize,
+    /// The buffer the kept copies share; given back when the queue empties.
+    arena: BytesMut,
     /// Client messages accepted.
     accepted: u64,
     /// `accepted` as the client last learned it.
@@ -335,6 +342,8 @@ impl State {
             token,
             base: 1,
             sent: 0,
+            kept: 0,
+            arena: BytesMut::new(),
             accepted: 0,
             told: 0,
             untold_since: None,
@@ -699,6 +708,10 @@ impl State {
             freed += m.len();
             r.base += 1;
             r.sent = r.sent.saturating_sub(1);
+            r.kept = r.kept.saturating_sub(1);
+        }
+        if self.queue.is_empty() {
+            r.arena = BytesMut::new();
         }
         self.queued_bytes -= freed;
         self.budget.sub(freed);
@@ -763,11 +776,14 @@ impl State {
                     Some(d) => ((d.out + 1).saturating_sub(r.base) as usize).min(self.queue.len()),
                     None => self.queue.len(),
                 };
+                let queue = &mut self.queue;
                 let batch = match limit.saturating_sub(r.sent) {
                     0 => None,
-                    1 => self.queue.get(r.sent).cloned().map(Batch::One),
+                    1 => State::to_send(queue, r, r.sent).map(Batch::One),
                     _ => Some(Batch::Many(
-                        self.queue.range(r.sent..limit).cloned().collect(),
+                        (r.sent..limit)
+                            .filter_map(|i| State::to_send(queue, r, i))
+                            .collect(),
                     )),
                 };
                 r.sent = r.sent.max(limit);
@@ -803,6 +819,22 @@ impl State {
             None if self.heartbeat_due => Next::Heartbeat,
             None => Next::Wait,
         }
+    }
+
+    /// Resumable: message `i` of the queue, to send. The first time, the
+    /// original goes and the queue keeps a copy in the session's buffer,
+    /// so the original's allocation is freed once it is sent; after that,
+    /// a clone of what is kept.
+    fn to_send(queue: &mut VecDeque<Message>, r: &mut Resume, i: usize) -> Option<Message> {
+        let m = queue.get_mut(i)?;
+        if i < r.kept {
+            return Some(m.clone());
+        }
+        r.kept = i + 1;
+        Some(match m.kept_copy(&mut r.arena) {
+            Some(copy) => std::mem::replace(m, copy),
+            None => m.clone(),
+        })
     }
 
     /// Resumable: the accepted count, now told to the client.
@@ -843,6 +875,8 @@ impl State {
             self.queued_bytes = 0;
             if let Some(r) = &mut self.resume {
                 r.sent = 0;
+                r.kept = 0;
+                r.arena = BytesMut::new();
             }
         }
         self.reason = Some(reason);
@@ -1293,6 +1327,62 @@ mod tests {
         assert!(s.recorded(), "the waiting receiver is to be woken");
         assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
         assert!(!s.recorded(), "once");
+    }
+
+    /// What a resumable session keeps of a message it sent is a copy in
+    /// its own buffer: the original (here a `String` the handler made)
+    /// goes out and is freed once sent; sending again gives the copy; a
+    /// prepared message is shared, not copied; the buffer is given back
+    /// once everything is acknowledged.
+    #[test]
+    fn a_resumable_session_keeps_copies_of_what_it_sent_in_one_buffer() {
+        let t = Instant::now();
+        let mut s = resumable(t);
+        assert!(matches!(
+            s.attach(t, Some(0), false),
+            Attach::Attached(1, _)
+        ));
+        assert_eq!(s.next(1, t), Next::Open);
+        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        let (one, two) = (
+            Message::new("one".to_owned()),
+            Message::new("two".to_owned()),
+        );
+        let prepared = Message::prepared("tick");
+        let addr = |m: &Message| m.as_str().as_ptr();
+        let originals = [addr(&one), addr(&two), addr(&prepared)];
+        for m in [one, two, prepared] {
+            s.push(m, LIMITS);
+        }
+        let Next::Messages(sent, _, _) = s.next(1, t) else {
+            panic!("expected messages")
+        };
+        let sent: Vec<_> = sent.iter().map(addr).collect();
+        assert_eq!(sent, originals, "the originals go out");
+        let kept: Vec<_> = s.queue.iter().map(addr).collect();
+        assert_ne!(kept[0], originals[0], "a copy is kept");
+        assert_eq!(kept[1], kept[0].wrapping_add(3), "in one buffer");
+        assert_eq!(kept[2], originals[2], "a prepared message is shared");
+        s.detach(1, true, t);
+        assert!(matches!(
+            s.attach(t, Some(1), false),
+            Attach::Attached(2, _)
+        ));
+        let Next::Messages(again, _, _) = s.next(2, t) else {
+            panic!("expected messages")
+        };
+        let texts: Vec<_> = again.iter().map(Message::as_str).collect();
+        assert_eq!(texts, ["two", "tick"]);
+        assert_eq!(addr(&again[0]), kept[1], "sent again from the copy");
+        assert!(s.resume.as_ref().is_some_and(|r| r.arena.capacity() > 0));
+        s.acknowledge(3, t);
+        assert_eq!(s.queued(), (0, 0));
+        let r = s.resume.as_ref().expect("resumable");
+        assert_eq!(
+            (r.kept, r.arena.capacity()),
+            (0, 0),
+            "the buffer is given back"
+        );
     }
 
     #[test]
