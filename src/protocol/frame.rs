@@ -21,32 +21,45 @@ pub(crate) fn messages(batch: &[Message]) -> ByteString {
             return frame.clone();
         }
     }
+    let mut out = String::new();
+    messages_into(&mut out, batch);
+    out.into()
+}
+
+/// [`messages`] appended to `out` (a buffer its caller reuses), without
+/// the prepared frame's shortcut.
+pub(crate) fn messages_into(out: &mut String, batch: &[Message]) {
     let len: usize = batch.iter().map(|m| m.len() + 3).sum();
-    let mut out = String::with_capacity(len + 2);
+    out.reserve(len + 2);
     out.push_str("a[");
     for (i, m) in batch.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        m.quoted_into(&mut out);
+        m.quoted_into(out);
     }
     out.push(']');
-    out.into()
 }
 
 /// Resume extension: `q[accepted,"m1",...]`, messages with the count of
 /// client messages the server has accepted (`docs/resume.md`).
 pub(crate) fn messages_acked(accepted: u64, batch: &[Message]) -> ByteString {
+    let mut out = String::new();
+    messages_acked_into(&mut out, accepted, batch);
+    out.into()
+}
+
+/// [`messages_acked`], appended to `out` (a buffer its caller reuses).
+pub(crate) fn messages_acked_into(out: &mut String, accepted: u64, batch: &[Message]) {
     let len: usize = batch.iter().map(|m| m.len() + 3).sum();
-    let mut out = String::with_capacity(len + 24);
+    out.reserve(len + 24);
     out.push_str("q[");
     out.push_str(itoa::Buffer::new().format(accepted));
     for m in batch {
         out.push(',');
-        m.quoted_into(&mut out);
+        m.quoted_into(out);
     }
     out.push(']');
-    out.into()
 }
 
 /// Resume extension: `q[accepted]`, an acknowledgement alone.

@@ -9,6 +9,12 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
+/// The messages of one client payload. Nearly every payload carries one,
+/// which needs no allocation of its own.
+pub(crate) type Texts = SmallVec<[String; 1]>;
+
 /// Why a client payload was refused. The `Display` text is the protocol's
 /// own answer body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +35,7 @@ impl fmt::Display for PayloadError {
 }
 
 /// Parses an HTTP send body: a JSON array of strings.
-pub(crate) fn parse_array(body: &[u8]) -> Result<Vec<String>, PayloadError> {
+pub(crate) fn parse_array(body: &[u8]) -> Result<Texts, PayloadError> {
     let mut p = Parser { s: body, at: 0 };
     p.skip_ws();
     if p.at == body.len() {
@@ -42,16 +48,16 @@ pub(crate) fn parse_array(body: &[u8]) -> Result<Vec<String>, PayloadError> {
 
 /// Parses a WebSocket message: a JSON array of strings or a single JSON
 /// string. An empty (or all-whitespace) message carries no messages.
-pub(crate) fn parse_ws(text: &str) -> Result<Vec<String>, PayloadError> {
+pub(crate) fn parse_ws(text: &str) -> Result<Texts, PayloadError> {
     let mut p = Parser {
         s: text.as_bytes(),
         at: 0,
     };
     p.skip_ws();
     let out = match p.peek() {
-        None => return Ok(Vec::new()),
+        None => return Ok(Texts::new()),
         Some(b'[') => p.array()?,
-        Some(_) => vec![p.string()?],
+        Some(_) => smallvec::smallvec![p.string()?],
     };
     p.end()?;
     Ok(out)
@@ -105,9 +111,9 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self) -> Result<Vec<String>, PayloadError> {
+    fn array(&mut self) -> Result<Texts, PayloadError> {
         self.eat(b'[')?;
-        let mut out = Vec::new();
+        let mut out = Texts::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.at += 1;
@@ -241,18 +247,21 @@ mod tests {
     #[test]
     fn arrays() {
         assert_eq!(
-            parse_array(br#"["a","b"]"#),
+            parse_array(br#"["a","b"]"#).map(Texts::into_vec),
             Ok(vec!["a".into(), "b".into()])
         );
-        assert_eq!(parse_array(b"[]"), Ok(vec![]));
-        assert_eq!(parse_array(b" [ ] "), Ok(vec![]));
-        assert_eq!(parse_array(br#"["\u2028x"]"#), Ok(vec!["\u{2028}x".into()]));
+        assert_eq!(parse_array(b"[]").map(Texts::into_vec), Ok(vec![]));
+        assert_eq!(parse_array(b" [ ] ").map(Texts::into_vec), Ok(vec![]));
         assert_eq!(
-            parse_array(br#"[ "a\"b\\c\/d\b\f\n\r\t" , "" ]"#),
+            parse_array(br#"["\u2028x"]"#).map(Texts::into_vec),
+            Ok(vec!["\u{2028}x".into()])
+        );
+        assert_eq!(
+            parse_array(br#"[ "a\"b\\c\/d\b\f\n\r\t" , "" ]"#).map(Texts::into_vec),
             Ok(vec!["a\"b\\c/d\u{8}\u{c}\n\r\t".into(), String::new()])
         );
         assert_eq!(
-            parse_array("[\"한국어 😀\"]".as_bytes()),
+            parse_array("[\"한국어 😀\"]".as_bytes()).map(Texts::into_vec),
             Ok(vec!["한국어 😀".into()])
         );
     }
@@ -260,34 +269,52 @@ mod tests {
     #[test]
     fn surrogates() {
         // A pair is one character; a lone half is U+FFFD.
-        assert_eq!(parse_array(br#"["\ud83d\ude00"]"#), Ok(vec!["😀".into()]));
-        assert_eq!(parse_array(br#"["\ud800"]"#), Ok(vec!["\u{fffd}".into()]));
         assert_eq!(
-            parse_array(br#"["a\udc00b"]"#),
+            parse_array(br#"["\ud83d\ude00"]"#).map(Texts::into_vec),
+            Ok(vec!["😀".into()])
+        );
+        assert_eq!(
+            parse_array(br#"["\ud800"]"#).map(Texts::into_vec),
+            Ok(vec!["\u{fffd}".into()])
+        );
+        assert_eq!(
+            parse_array(br#"["a\udc00b"]"#).map(Texts::into_vec),
             Ok(vec!["a\u{fffd}b".into()])
         );
         assert_eq!(
-            parse_array(br#"["\ud800\u0041"]"#),
+            parse_array(br#"["\ud800\u0041"]"#).map(Texts::into_vec),
             Ok(vec!["\u{fffd}A".into()])
         );
         assert_eq!(
-            parse_array(br#"["\ud800\ud800\udc00"]"#),
+            parse_array(br#"["\ud800\ud800\udc00"]"#).map(Texts::into_vec),
             Ok(vec!["\u{fffd}\u{10000}".into()])
         );
-        assert_eq!(parse_ws(r#"["\udfff"]"#), Ok(vec!["\u{fffd}".into()]));
+        assert_eq!(
+            parse_ws(r#"["\udfff"]"#).map(Texts::into_vec),
+            Ok(vec!["\u{fffd}".into()])
+        );
     }
 
     #[test]
     fn agrees_with_serde_json_on_valid_input() {
         let all: String = (0u32..=0xffff).filter_map(char::from_u32).collect();
         let json = serde_json::to_string(&vec![all.clone(), "x".into()]).unwrap_or_default();
-        assert_eq!(parse_array(json.as_bytes()), Ok(vec![all, "x".into()]));
+        assert_eq!(
+            parse_array(json.as_bytes()).map(Texts::into_vec),
+            Ok(vec![all, "x".into()])
+        );
     }
 
     #[test]
     fn empty_and_broken() {
-        assert_eq!(parse_array(b""), Err(PayloadError::Empty));
-        assert_eq!(parse_array(b"  \n"), Err(PayloadError::Empty));
+        assert_eq!(
+            parse_array(b"").map(Texts::into_vec),
+            Err(PayloadError::Empty)
+        );
+        assert_eq!(
+            parse_array(b"  \n").map(Texts::into_vec),
+            Err(PayloadError::Empty)
+        );
         for broken in [
             &br#"["a"#[..],
             br#"[1]"#,
@@ -304,7 +331,7 @@ mod tests {
             br#"{"a":1}"#,
         ] {
             assert_eq!(
-                parse_array(broken),
+                parse_array(broken).map(Texts::into_vec),
                 Err(PayloadError::Broken),
                 "{}",
                 String::from_utf8_lossy(broken)
@@ -332,11 +359,23 @@ mod tests {
 
     #[test]
     fn websocket_payloads() {
-        assert_eq!(parse_ws(r#"["a"]"#), Ok(vec!["a".into()]));
-        assert_eq!(parse_ws(r#""a""#), Ok(vec!["a".into()]));
-        assert_eq!(parse_ws(""), Ok(vec![]));
-        assert_eq!(parse_ws("   "), Ok(vec![]));
-        assert_eq!(parse_ws(r#"["a"#), Err(PayloadError::Broken));
-        assert_eq!(parse_ws("nope"), Err(PayloadError::Broken));
+        assert_eq!(
+            parse_ws(r#"["a"]"#).map(Texts::into_vec),
+            Ok(vec!["a".into()])
+        );
+        assert_eq!(
+            parse_ws(r#""a""#).map(Texts::into_vec),
+            Ok(vec!["a".into()])
+        );
+        assert_eq!(parse_ws("").map(Texts::into_vec), Ok(vec![]));
+        assert_eq!(parse_ws("   ").map(Texts::into_vec), Ok(vec![]));
+        assert_eq!(
+            parse_ws(r#"["a"#).map(Texts::into_vec),
+            Err(PayloadError::Broken)
+        );
+        assert_eq!(
+            parse_ws("nope").map(Texts::into_vec),
+            Err(PayloadError::Broken)
+        );
     }
 }

@@ -34,6 +34,7 @@ use crate::accept::Accepted;
 use crate::config::{Config, Overflow};
 use crate::error::{CloseReason, TrySendError};
 use crate::metrics::PerTransport;
+use crate::protocol::inbound::Texts;
 use crate::protocol::message::Message;
 use crate::protocol::transport::Transport;
 
@@ -315,7 +316,7 @@ impl Inner {
     /// Resumable: delivers a send whose first message is number `seq`,
     /// skipping those accepted already. False (and nothing delivered) when
     /// it starts past what was accepted.
-    pub(crate) async fn deliver_from(&self, seq: u64, messages: Vec<String>) -> bool {
+    pub(crate) async fn deliver_from(&self, seq: u64, messages: Texts) -> bool {
         let skip = self.lock().accept_from(seq);
         match skip {
             None => false,
@@ -347,13 +348,13 @@ impl Inner {
     /// Hands messages from the client to the handler, waiting while its
     /// queue is full (by count or bytes). Messages for a closed session, or
     /// one whose handler dropped its stream, are discarded.
-    pub(crate) async fn deliver(&self, messages: Vec<String>) {
+    pub(crate) async fn deliver(&self, messages: Texts) {
         self.deliver_from_socket(None, messages).await
     }
 
     /// [`Inner::deliver`] for the reader of the socket whose receiver id is
     /// `socket` (see `State::push_inbound_from`).
-    pub(crate) async fn deliver_from_socket(&self, socket: Option<u64>, messages: Vec<String>) {
+    pub(crate) async fn deliver_from_socket(&self, socket: Option<u64>, messages: Texts) {
         for m in messages {
             // Fast path: room in the queue, no waiter set up.
             let mut m = match self.push_inbound(m, socket) {

@@ -22,7 +22,7 @@ use super::{SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
-use crate::protocol::inbound::{self, PayloadError};
+use crate::protocol::inbound::{self, PayloadError, Texts};
 use crate::session::{Attachment, Inner, Open, Outgoing, ResumeAsk, ResumeError};
 
 /// The HTTP receiving transports.
@@ -430,7 +430,7 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
 }
 
 /// What a send's body holds: the messages of its JSON array.
-fn parse_send(req: &HttpRequest, body: &[u8], jsonp: bool) -> Result<Vec<String>, PayloadError> {
+fn parse_send(req: &HttpRequest, body: &[u8], jsonp: bool) -> Result<Texts, PayloadError> {
     if jsonp && body::is_form(req) {
         match form_urlencoded::parse(body).find(|(k, _)| k == "d") {
             Some((_, d)) if !d.is_empty() => inbound::parse_array(d.as_bytes()),
@@ -470,7 +470,7 @@ const DURABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 pub(crate) async fn deliver_send(
     inner: &Arc<Inner>,
     query: &str,
-    messages: impl FnOnce() -> Result<Vec<String>, PayloadError>,
+    messages: impl FnOnce() -> Result<Texts, PayloadError>,
 ) -> Result<(), RequestError> {
     let resumable = inner.resumable();
     let (seq, ack) = match resumable && !query.is_empty() {
@@ -522,7 +522,7 @@ pub(crate) async fn relayed_send(
 ) -> Result<String, RequestError> {
     let inner = sessions.get(sid).ok_or(RequestError::NotFound)?;
     let _sending = inner.begin_send().ok_or(RequestError::SendInProgress)?;
-    deliver_send(&inner, query, || Ok(messages)).await?;
+    deliver_send(&inner, query, || Ok(Texts::from_vec(messages))).await?;
     Ok(String::new())
 }
 
@@ -552,7 +552,10 @@ async fn relay_send(
     let config = &sessions.config;
     let body = body::read(&http, payload, config.max_message_size, config.body_timeout).await?;
     let messages = parse_send(&http, &body, jsonp)?;
-    match link.send(&owner, id, http.query_string(), messages).await {
+    match link
+        .send(&owner, id, http.query_string(), messages.into_vec())
+        .await
+    {
         Ok((204, _)) => Ok(send_answer(&http, config.cookie_needed, jsonp)),
         Ok((status, text)) => Err(RequestError::Remote(status, text)),
         Err(_) => Err(RequestError::ClusterUnavailable),

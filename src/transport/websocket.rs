@@ -26,7 +26,7 @@ use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use actix_http::ws::{Codec, Frame, Item, Message};
+use actix_http::ws::{Codec, Frame, Item, Message, OpCode, Parser};
 use actix_web::body::{BodyStream, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, FromRequest, HttpResponse};
@@ -186,6 +186,8 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
             wire,
             shared,
             raw,
+            buf: BytesMut::new(),
+            scratch: String::new(),
         }),
         Socket::Refused(why) => refusal(wire, raw, why),
     };
@@ -201,7 +203,7 @@ type Refusal =
 fn refusal(mut wire: Wire, raw: bool, why: &str) -> Either<Writer, Refusal> {
     let mut out = BytesMut::new();
     if !raw && matches!(wire, Wire::Rfc6455(_)) {
-        wire.text(frame::close(2011, why), &mut out);
+        wire.text(&frame::close(2011, why), &mut out);
     }
     wire.close(1000, "", &mut out);
     Either::Right(futures_util::stream::iter(Some(Ok(out.freeze()))))
@@ -238,15 +240,42 @@ enum Wire {
 }
 
 impl Wire {
-    fn text(&mut self, text: ByteString, out: &mut BytesMut) {
+    fn text(&mut self, text: &str, out: &mut BytesMut) {
         match self {
-            Wire::Rfc6455(codec) => encode(codec, Message::Text(text), out),
+            // What actix-http's codec writes for a server's text frame,
+            // from a borrowed text (the codec takes it by value).
+            Wire::Rfc6455(_) => Parser::write_message(out, text, OpCode::Text, true, false),
             Wire::Hixie76 => {
                 out.reserve(text.len() + 2);
                 out.extend_from_slice(&[0x00]);
                 out.extend_from_slice(text.as_bytes());
                 out.extend_from_slice(&[0xff]);
             }
+        }
+    }
+
+    /// A batch of messages as one frame, its text built in `scratch`; a
+    /// prepared message's frame (a broadcast's) as it is.
+    fn messages(
+        &mut self,
+        batch: &[crate::protocol::message::Message],
+        accepted: Option<u64>,
+        scratch: &mut String,
+        out: &mut BytesMut,
+    ) {
+        if let ([only], None) = (batch, accepted) {
+            if let Some(frame) = only.frame() {
+                return self.text(frame, out);
+            }
+        }
+        scratch.clear();
+        match accepted {
+            None => frame::messages_into(scratch, batch),
+            Some(accepted) => frame::messages_acked_into(scratch, accepted, batch),
+        }
+        self.text(scratch, out);
+        if scratch.capacity() > KEEP_BUFFER {
+            *scratch = String::new();
         }
     }
 
@@ -292,7 +321,16 @@ struct Writer {
     wire: Wire,
     shared: Rc<Shared>,
     raw: bool,
+    /// Frames are written here and what goes out is split off. actix-http
+    /// copies it to the connection's buffer and drops it at once, so the
+    /// next frame reuses the same memory: no allocation per frame.
+    buf: BytesMut,
+    /// A message frame's text, built before it is framed.
+    scratch: String,
 }
+
+/// The largest buffer a socket's writer keeps for its next frame.
+const KEEP_BUFFER: usize = 16 * 1024;
 
 impl Stream for Writer {
     type Item = Result<Bytes, std::convert::Infallible>;
@@ -302,7 +340,7 @@ impl Stream for Writer {
         let Some(attachment) = this.attachment.as_mut() else {
             return Poll::Ready(None);
         };
-        let mut out = BytesMut::new();
+        let out = &mut this.buf;
         if !this.shared.answered.get() {
             // hixie-76: nothing goes out before the answer to the key.
             this.inner.register_receiver(cx);
@@ -326,7 +364,7 @@ impl Stream for Writer {
             return Poll::Pending;
         }
         if let Some(payload) = this.shared.pong.borrow_mut().take() {
-            this.wire.pong(payload, &mut out);
+            this.wire.pong(payload, out);
         }
         match attachment.poll_next(cx) {
             Poll::Pending if out.is_empty() => return Poll::Pending,
@@ -335,26 +373,19 @@ impl Stream for Writer {
                 // Raw sockets have no open frame: take the next one now.
                 return Pin::new(this).poll_next(cx);
             }
-            Poll::Ready(Outgoing::Open) => this
-                .wire
-                .text(ByteString::from_static(frame::OPEN), &mut out),
-            Poll::Ready(Outgoing::Heartbeat) if this.raw => this.wire.ping(&mut out),
-            Poll::Ready(Outgoing::Heartbeat) => this
-                .wire
-                .text(ByteString::from_static(frame::HEARTBEAT), &mut out),
+            Poll::Ready(Outgoing::Open) => this.wire.text(frame::OPEN, out),
+            Poll::Ready(Outgoing::Heartbeat) if this.raw => this.wire.ping(out),
+            Poll::Ready(Outgoing::Heartbeat) => this.wire.text(frame::HEARTBEAT, out),
             Poll::Ready(Outgoing::Messages(batch, _)) if this.raw => {
                 for m in batch {
-                    this.wire.text(m.text().clone(), &mut out);
+                    this.wire.text(m.as_str(), out);
                 }
             }
-            Poll::Ready(Outgoing::Messages(batch, None)) => {
-                this.wire.text(frame::messages(&batch), &mut out)
+            Poll::Ready(Outgoing::Messages(batch, accepted)) => {
+                this.wire.messages(&batch, accepted, &mut this.scratch, out)
             }
-            Poll::Ready(Outgoing::Messages(batch, Some(accepted))) => this
-                .wire
-                .text(frame::messages_acked(accepted, &batch), &mut out),
-            Poll::Ready(Outgoing::Ack(accepted)) => this.wire.text(frame::ack(accepted), &mut out),
-            Poll::Ready(Outgoing::Control(control)) => this.wire.text(control, &mut out),
+            Poll::Ready(Outgoing::Ack(accepted)) => this.wire.text(&frame::ack(accepted), out),
+            Poll::Ready(Outgoing::Control(control)) => this.wire.text(&control, out),
             Poll::Ready(Outgoing::Kick) => {
                 // Replaced by a socket that came back, or its client went
                 // silent: end the connection without a word; the session
@@ -378,16 +409,20 @@ impl Stream for Writer {
                     )
                 );
                 if !this.raw && !by_client {
-                    this.wire.text(close_frame, &mut out);
+                    this.wire.text(&close_frame, &mut this.buf);
                 }
                 let (code, reason) = this.close_code();
-                this.wire.close(code, &reason, &mut out);
+                this.wire.close(code, &reason, &mut this.buf);
                 if let Some(mut a) = this.attachment.take() {
                     a.complete();
                 }
             }
         }
-        Poll::Ready(Some(Ok(out.freeze())))
+        let chunk = this.buf.split().freeze();
+        if chunk.len() > KEEP_BUFFER {
+            this.buf = BytesMut::new();
+        }
+        Poll::Ready(Some(Ok(chunk)))
     }
 }
 
@@ -503,7 +538,7 @@ async fn read(
                     inner.heard();
                 }
                 let messages = if raw {
-                    vec![String::from(&*text)]
+                    smallvec::smallvec![String::from(&*text)]
                 } else {
                     match inbound::parse_ws(&text) {
                         Ok(m) => m,

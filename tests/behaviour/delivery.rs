@@ -119,3 +119,48 @@ async fn one_broken_websocket_leaves_other_sessions_alone() {
         .assert_body("a[\"x\"]\n");
     good.close().await;
 }
+
+/// A socket's writer reuses one buffer for its frames, and gives it up
+/// after a frame larger than it keeps (16 KiB): every size of WebSocket
+/// frame header (7-bit, 16-bit, 64-bit lengths), small frames after large
+/// ones, and a batch of several messages still arrive whole and in order,
+/// on the framed socket and the raw one.
+#[actix_web::test]
+async fn websocket_frames_of_every_size_arrive_whole_after_one_another() {
+    let service = SockJs::new(|session: Session, mut messages: MessageStream| async move {
+        while let Some(m) = messages.recv().await {
+            let _ = session.send(m).await;
+        }
+    });
+    let server = serve_one(service);
+    let sizes = [
+        1, 120, 126, 200, 65_535, 65_536, 70_000, 3, 20_000, 2, 16_385, 5,
+    ];
+    let text = |i: usize, n: usize| {
+        let c = char::from(b'a' + (i % 26) as u8);
+        std::iter::repeat_n(c, n).collect::<String>()
+    };
+
+    let mut ws = Ws::connect(&format!("{}/s/000/f/websocket", server.ws_base())).await;
+    assert_eq!(ws.recv_text().await, "o");
+    for (i, &n) in sizes.iter().enumerate() {
+        ws.send(&serde_json::json!([text(i, n)]).to_string()).await;
+        let got = ws.recv_text().await;
+        assert_eq!(frame_messages(&got), [text(i, n)], "message {i}, {n} bytes");
+    }
+    // Three in one frame come back as one frame of three.
+    ws.send(r#"["x","y","z"]"#).await;
+    assert_eq!(ws.recv_text().await, r#"a["x","y","z"]"#);
+    ws.close().await;
+
+    let mut raw = Ws::connect(&format!("{}/s/websocket", server.ws_base())).await;
+    for (i, &n) in sizes.iter().enumerate() {
+        raw.send(&text(i, n)).await;
+        assert_eq!(
+            raw.recv_text().await,
+            text(i, n),
+            "raw message {i}, {n} bytes"
+        );
+    }
+    raw.close().await;
+}
