@@ -7,7 +7,7 @@
 //! whether it answers one frame (polling) or streams up to the response
 //! limit, and whether it takes a callback.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::stream;
@@ -124,6 +124,12 @@ impl Framing {
     /// One frame, wrapped for this transport.
     pub fn wrap(&self, frame: &str) -> Bytes {
         let mut out = String::with_capacity(frame.len() + 32);
+        self.wrap_into(frame, &mut out);
+        Bytes::from(out)
+    }
+
+    /// [`Framing::wrap`], appended to `out` (a buffer its caller reuses).
+    pub fn wrap_into(&self, frame: &str, out: &mut String) {
         match self.receiver {
             HttpReceiver::EventSource => {
                 // sockjs-client passes every event through `decodeURI`, so a
@@ -141,14 +147,14 @@ impl Framing {
             }
             HttpReceiver::HtmlFile => {
                 out.push_str("<script>\np(");
-                frame::quote_frame(frame, &mut out);
+                frame::quote_frame(frame, out);
                 out.push_str(");\n</script>\r\n");
             }
             HttpReceiver::Jsonp => {
                 out.push_str("/**/");
                 out.push_str(&self.callback);
                 out.push('(');
-                frame::quote_frame(frame, &mut out);
+                frame::quote_frame(frame, out);
                 out.push_str(");\r\n");
             }
             HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => {
@@ -156,7 +162,6 @@ impl Framing {
                 out.push('\n');
             }
         }
-        Bytes::from(out)
     }
 }
 
@@ -585,7 +590,18 @@ struct BodyState {
     prelude: Option<Bytes>,
     /// Bytes of frames still allowed before the response ends.
     remaining: usize,
+    /// A frame's text, then the frame wrapped for the transport, built in
+    /// buffers the stream keeps.
+    text: String,
+    wrapped: String,
+    /// What goes out is split off this. actix-http copies a chunk to the
+    /// connection's buffer and drops it at once, so the next chunk reuses
+    /// the same memory: no allocation per frame.
+    buf: BytesMut,
 }
+
+/// The largest buffer a streaming response keeps for its next frame.
+const KEEP_BUFFER: usize = 16 * 1024;
 
 /// The body of a streaming receiver. Dropping it (the client went away)
 /// detaches the receiver; if that happens before the response finished,
@@ -600,6 +616,9 @@ fn receiver_body(
         prelude: framing.prelude(),
         framing,
         remaining: response_limit,
+        text: String::new(),
+        wrapped: String::new(),
+        buf: BytesMut::new(),
     };
     stream::unfold(state, |mut st| async move {
         if let Some(p) = st.prelude.take() {
@@ -615,7 +634,16 @@ fn receiver_body(
             return None;
         }
         let last = matches!(out, Outgoing::Close(_));
-        let chunk = st.framing.wrap(&frame_of(out));
+        st.wrapped.clear();
+        let (framing, wrapped) = (&st.framing, &mut st.wrapped);
+        with_frame(out, &mut st.text, |f| framing.wrap_into(f, wrapped));
+        st.buf.extend_from_slice(st.wrapped.as_bytes());
+        let chunk = st.buf.split().freeze();
+        if chunk.len() > KEEP_BUFFER {
+            st.buf = BytesMut::new();
+            st.text = String::new();
+            st.wrapped = String::new();
+        }
         st.remaining = st.remaining.saturating_sub(chunk.len());
         if last || st.remaining == 0 {
             // Finished normally: detach now, not when the body is dropped.
@@ -625,6 +653,26 @@ fn receiver_body(
         }
         Some((Ok(chunk), st))
     })
+}
+
+/// `f` of the SockJS frame for what a receiver sends next; a message
+/// frame's text is built in `scratch` (a buffer its caller reuses).
+fn with_frame<R>(out: Outgoing, scratch: &mut String, f: impl FnOnce(&str) -> R) -> R {
+    let prepared = |b: &[crate::protocol::message::Message]| match b {
+        [only] => only.frame().is_some(),
+        _ => false,
+    };
+    match out {
+        Outgoing::Messages(batch, accepted) if accepted.is_some() || !prepared(&batch) => {
+            scratch.clear();
+            match accepted {
+                None => frame::messages_into(scratch, &batch),
+                Some(accepted) => frame::messages_acked_into(scratch, accepted, &batch),
+            }
+            f(scratch)
+        }
+        other => f(&frame_of(other)),
+    }
 }
 
 /// The SockJS frame for what a receiver sends next.
@@ -661,6 +709,32 @@ mod tests {
         );
         let jsonp = Framing::new(HttpReceiver::Jsonp, Some("x"));
         assert_eq!(&jsonp.wrap("o")[..], b"/**/x(\"o\");\r\n");
+    }
+
+    /// The streaming body builds its frames in buffers it reuses: they are
+    /// the frames [`frame_of`] builds, whatever the buffer held before.
+    #[test]
+    fn frames_built_in_a_kept_buffer_are_the_same() {
+        use crate::protocol::message::Message;
+        use crate::session::state::Batch;
+        let all = || {
+            vec![
+                Outgoing::Open,
+                Outgoing::Heartbeat,
+                Outgoing::Messages(Batch::One(Message::new("a\"b")), None),
+                Outgoing::Messages(Batch::One(Message::prepared("tick")), None),
+                Outgoing::Messages(Batch::One(Message::prepared("tick")), Some(3)),
+                Outgoing::Messages(Batch::Many(vec!["x".into(), "y".into()]), None),
+                Outgoing::Messages(Batch::Many(vec!["x".into(), "y".into()]), Some(2)),
+                Outgoing::Ack(7),
+                Outgoing::Close(frame::close(3000, "Go away!")),
+            ]
+        };
+        let mut scratch = String::from("left over from before");
+        for (kept, fresh) in all().into_iter().zip(all()) {
+            let built = with_frame(kept, &mut scratch, str::to_owned);
+            assert_eq!(built, &*frame_of(fresh));
+        }
     }
 
     #[test]
