@@ -62,6 +62,30 @@ pub(crate) fn messages_acked_into(out: &mut String, accepted: u64, batch: &[Mess
     out.push(']');
 }
 
+/// The frame of a batch (`a[...]`, or `q[accepted,...]` in a resumable
+/// session): a single prepared message's frame as it is, otherwise built
+/// in `scratch`, a buffer its caller reuses (see [`KEEP_BUFFER`]).
+pub(crate) fn batch_into<'a>(
+    batch: &'a [Message],
+    accepted: Option<u64>,
+    scratch: &'a mut String,
+) -> &'a str {
+    if let ([only], None) = (batch, accepted) {
+        if let Some(frame) = only.frame() {
+            return frame;
+        }
+    }
+    scratch.clear();
+    match accepted {
+        None => messages_into(scratch, batch),
+        Some(accepted) => messages_acked_into(scratch, accepted, batch),
+    }
+    scratch
+}
+
+/// The largest buffer a receiver keeps for its next frame.
+pub(crate) const KEEP_BUFFER: usize = 16 * 1024;
+
 /// Resume extension: `q[accepted]`, an acknowledgement alone.
 pub(crate) fn ack(accepted: u64) -> ByteString {
     format!("q[{accepted}]").into()

@@ -600,9 +600,6 @@ struct BodyState {
     buf: BytesMut,
 }
 
-/// The largest buffer a streaming response keeps for its next frame.
-const KEEP_BUFFER: usize = 16 * 1024;
-
 /// The body of a streaming receiver. Dropping it (the client went away)
 /// detaches the receiver; if that happens before the response finished,
 /// the session is interrupted.
@@ -639,7 +636,7 @@ fn receiver_body(
         with_frame(out, &mut st.text, |f| framing.wrap_into(f, wrapped));
         st.buf.extend_from_slice(st.wrapped.as_bytes());
         let chunk = st.buf.split().freeze();
-        if chunk.len() > KEEP_BUFFER {
+        if chunk.len() > frame::KEEP_BUFFER {
             st.buf = BytesMut::new();
             st.text = String::new();
             st.wrapped = String::new();
@@ -658,19 +655,8 @@ fn receiver_body(
 /// `f` of the SockJS frame for what a receiver sends next; a message
 /// frame's text is built in `scratch` (a buffer its caller reuses).
 fn with_frame<R>(out: Outgoing, scratch: &mut String, f: impl FnOnce(&str) -> R) -> R {
-    let prepared = |b: &[crate::protocol::message::Message]| match b {
-        [only] => only.frame().is_some(),
-        _ => false,
-    };
     match out {
-        Outgoing::Messages(batch, accepted) if accepted.is_some() || !prepared(&batch) => {
-            scratch.clear();
-            match accepted {
-                None => frame::messages_into(scratch, &batch),
-                Some(accepted) => frame::messages_acked_into(scratch, accepted, &batch),
-            }
-            f(scratch)
-        }
+        Outgoing::Messages(batch, accepted) => f(frame::batch_into(&batch, accepted, scratch)),
         other => f(&frame_of(other)),
     }
 }

@@ -263,18 +263,8 @@ impl Wire {
         scratch: &mut String,
         out: &mut BytesMut,
     ) {
-        if let ([only], None) = (batch, accepted) {
-            if let Some(frame) = only.frame() {
-                return self.text(frame, out);
-            }
-        }
-        scratch.clear();
-        match accepted {
-            None => frame::messages_into(scratch, batch),
-            Some(accepted) => frame::messages_acked_into(scratch, accepted, batch),
-        }
-        self.text(scratch, out);
-        if scratch.capacity() > KEEP_BUFFER {
+        self.text(frame::batch_into(batch, accepted, scratch), out);
+        if scratch.capacity() > frame::KEEP_BUFFER {
             *scratch = String::new();
         }
     }
@@ -328,9 +318,6 @@ struct Writer {
     /// A message frame's text, built before it is framed.
     scratch: String,
 }
-
-/// The largest buffer a socket's writer keeps for its next frame.
-const KEEP_BUFFER: usize = 16 * 1024;
 
 impl Stream for Writer {
     type Item = Result<Bytes, std::convert::Infallible>;
@@ -419,7 +406,7 @@ impl Stream for Writer {
             }
         }
         let chunk = this.buf.split().freeze();
-        if chunk.len() > KEEP_BUFFER {
+        if chunk.len() > frame::KEEP_BUFFER {
             this.buf = BytesMut::new();
         }
         Poll::Ready(Some(Ok(chunk)))
