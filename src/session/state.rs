@@ -1304,6 +1304,19 @@ mod tests {
         s
     }
 
+    /// A resumable session whose first receiver (1) had the open and
+    /// token frames.
+    fn opened_resumable(t: Instant) -> State {
+        let mut s = resumable(t);
+        assert!(matches!(
+            s.attach(t, Some(0), false),
+            Attach::Attached(1, _)
+        ));
+        assert_eq!(s.next(1, t), Next::Open);
+        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        s
+    }
+
     fn batch(next: Next) -> (Vec<String>, Option<u64>) {
         match next {
             Next::Messages(m, _, acked) => {
@@ -1337,13 +1350,7 @@ mod tests {
     #[test]
     fn a_resumable_session_keeps_copies_of_what_it_sent_in_one_buffer() {
         let t = Instant::now();
-        let mut s = resumable(t);
-        assert!(matches!(
-            s.attach(t, Some(0), false),
-            Attach::Attached(1, _)
-        ));
-        assert_eq!(s.next(1, t), Next::Open);
-        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        let mut s = opened_resumable(t);
         let (one, two) = (
             Message::new("one".to_owned()),
             Message::new("two".to_owned()),
@@ -1388,13 +1395,7 @@ mod tests {
     #[test]
     fn resumable_sessions_send_again_what_is_not_acknowledged() {
         let t = Instant::now();
-        let mut s = resumable(t);
-        assert!(matches!(
-            s.attach(t, Some(0), false),
-            Attach::Attached(1, _)
-        ));
-        assert_eq!(s.next(1, t), Next::Open);
-        assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
+        let mut s = opened_resumable(t);
         for m in ["a", "b"] {
             s.push(m.into(), LIMITS);
         }
