@@ -498,9 +498,16 @@ impl Sessions {
         }
         match located {
             Ok(Owner::Node(owner)) => Ok(Some(owner)),
+            // Here, unless this node is stopping and the session is gone
+            // from it: handed over, and the note saying so is still on its
+            // way to Redis. The client is to find it elsewhere, never be
+            // told it expired.
             Ok(Owner::Here) => {
-                self.taken_over_here(token).await;
-                Ok(None)
+                if self.taken_over_here(token).await || !self.shutting_down.load(Ordering::Relaxed)
+                {
+                    return Ok(None);
+                }
+                Err(RequestError::SessionMoving)
             }
             // Not in Redis (expired, or from another run): answered here.
             Ok(Owner::Lost(owner)) if owner.is_empty() => Ok(None),
@@ -539,8 +546,11 @@ impl Sessions {
         let Some(link) = self.cluster.clone() else {
             return Ok(false);
         };
+        // A stopping node takes nothing over; the session lives on, so the
+        // client is told to come back (504), not refused (503 is final to
+        // client-js).
         if self.shutting_down.load(Ordering::Relaxed) {
-            return Err(RequestError::ShuttingDown);
+            return Err(RequestError::SessionMoving);
         }
         let kept = match crate::cluster::mirror::take_over(&link, token, owner).await {
             Ok(Some(k)) => k,

@@ -438,3 +438,152 @@ async fn a_resumable_websocket_session_moves_when_its_node_shuts_down() {
 async fn a_resumable_xhr_polling_session_moves_when_its_node_shuts_down() {
     moves_off_its_node(common::resume::Kind::XhrPolling, true).await;
 }
+
+/// A node that is stopping hands its resumable sessions over through Redis,
+/// and the note saying so (the token left to no node) may reach Redis after
+/// a resume of it reached the node: the token still names the node, which
+/// no longer has the session. That resume, on any transport, is told to
+/// come back (504), never that the session expired (`c[2011]`, final);
+/// with the hand-over seen, likewise (a stopping node takes nothing over),
+/// never 503 (final to client-js). Then another node takes it over.
+#[actix_web::test]
+async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
+    let redis = Redis::start().await;
+    let cluster = actix_sockjs::Cluster::builder(&redis.url())
+        .node_timeout(Duration::from_millis(NODE_TIMEOUT_MS))
+        .build()
+        .expect("a Redis URL");
+    // An echo whose closed sessions linger briefly: the hand-over is soon.
+    let echo = actix_sockjs::SockJs::new(
+        |session: actix_sockjs::Session, mut messages: actix_sockjs::MessageStream| async move {
+            while let Some(m) = messages.recv().await {
+                if session.send(m).await.is_err() {
+                    break;
+                }
+            }
+        },
+    )
+    .resume_window(Duration::from_millis(300))
+    .cluster(&cluster, "echo");
+    let mounted = echo.clone();
+    let stopping = common::serve(move |cfg| {
+        cfg.service(mounted.scope("/echo"));
+    });
+    eventually("the in-process node joins", || {
+        let up = cluster.is_up();
+        async move { up }
+    })
+    .await;
+    let other = Node::start(&redis, NODE_TIMEOUT_MS).await;
+    joined(&[&other]).await;
+    let base = format!("{}/echo", stopping.base());
+
+    // A resumable xhr-polling session on the stopping node.
+    let url = format!("{base}/000/{}", uuid());
+    post(&format!("{url}/xhr?resume=1"), &[], "")
+        .await
+        .assert_body("o\n");
+    let text = post(&format!("{url}/xhr?resume=1&ack=0"), &[], "")
+        .await
+        .text();
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("x{\"token\":\""))
+        .and_then(|t| t.strip_suffix("\"}"))
+        .unwrap_or_else(|| panic!("no token in {text:?}"))
+        .to_owned();
+    post(&format!("{url}/xhr_send?seq=1&ack=0"), &[], "[\"kept\"]")
+        .await
+        .assert_status(204);
+    let key = format!("sockjs:echo:t:{token}");
+    let db = redis::Client::open(redis.url()).expect("a Redis URL");
+    let mut db = db
+        .get_multiplexed_async_connection()
+        .await
+        .expect("the test reaches Redis");
+    let owner_of = |db: &redis::aio::MultiplexedConnection| {
+        let (mut db, key) = (db.clone(), key.clone());
+        async move {
+            redis::cmd("GET")
+                .arg(&key)
+                .query_async::<Option<String>>(&mut db)
+                .await
+                .expect("GET")
+        }
+    };
+    eventually("the token's owner is in Redis", || {
+        let f = owner_of(&db);
+        async move { f.await.is_some() }
+    })
+    .await;
+    let node_id = owner_of(&db).await.expect("the owner");
+
+    // It stops: the session is closed with 1012 (its poll hears it), then
+    // handed over.
+    let (untold, polled) =
+        futures_util::future::join(echo.shutdown(Duration::from_secs(5)), async {
+            // What the poll had not acknowledged, then the close.
+            post(&format!("{url}/xhr?resume={token}&ack=0"), &[], "")
+                .await
+                .assert_body("q[1,\"kept\"]\n");
+            post(&format!("{url}/xhr?resume={token}&ack=1"), &[], "").await
+        })
+        .await;
+    polled.assert_body_contains("c[1012,\"Server restarting\"]");
+    assert_eq!(untold, 0, "every session was told");
+    eventually("the session is handed over", || {
+        let f = owner_of(&db);
+        async move { f.await.as_deref() == Some("-") }
+    })
+    .await;
+    // As if the hand-over were still on its way: the token names the node.
+    redis::cmd("SET")
+        .arg(&key)
+        .arg(&node_id)
+        .query_async::<()>(&mut db)
+        .await
+        .expect("SET");
+    let again = |what: &str, got: &Response| {
+        got.assert_status(504);
+        assert_eq!(
+            got.text(),
+            "The session is moving to another node: try again.",
+            "{what}"
+        );
+    };
+    let fresh = format!("{base}/000/{}", uuid());
+    let polled = post(&format!("{fresh}/xhr?resume={token}&ack=0"), &[], "").await;
+    again("xhr-polling, token naming the stopping node", &polled);
+    let ws = format!(
+        "{}/echo/000/{}/websocket?resume={token}&ack=0",
+        stopping.ws_base(),
+        uuid()
+    );
+    match tokio_tungstenite::connect_async(ws.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status().as_u16(), 504, "websocket: {r:?}")
+        }
+        other => panic!("websocket, token naming the stopping node: {other:?}"),
+    }
+    // The hand-over seen: still 504 on the stopping node.
+    redis::cmd("SET")
+        .arg(&key)
+        .arg("-")
+        .query_async::<()>(&mut db)
+        .await
+        .expect("SET");
+    let polled = post(&format!("{fresh}/xhr?resume={token}&ack=0"), &[], "").await;
+    again("xhr-polling, handed over", &polled);
+
+    // Another node takes it over, and the session goes on there.
+    let moved = format!("{}/echo/000/{}", other.base(), uuid());
+    post(&format!("{moved}/xhr?resume={token}&ack=1"), &[], "")
+        .await
+        .assert_body("x{\"resumed\":true,\"in\":1}\n");
+    post(&format!("{moved}/xhr_send?seq=2&ack=1"), &[], "[\"anew\"]")
+        .await
+        .assert_status(204);
+    post(&format!("{moved}/xhr?resume={token}&ack=1"), &[], "")
+        .await
+        .assert_body("q[2,\"anew\"]\n");
+}
