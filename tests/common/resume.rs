@@ -594,13 +594,14 @@ async fn websocket(base: &str, st: &Shared, done: &impl Fn() -> bool) {
         };
         let url = format!("{url}/websocket?{query}");
         let got = websocket_once(&url, st, done).await;
-        let mut s = st.borrow_mut();
-        let at = s.received();
-        s.note(format!("socket {url}: {got:?} ({at} received)"));
-        if got.is_err() {
-            s.retries += 1;
+        {
+            let mut s = st.borrow_mut();
+            let at = s.received();
+            s.note(format!("socket {url}: {got:?} ({at} received)"));
+            if got.is_err() {
+                s.retries += 1;
+            }
         }
-        drop(s);
         // A socket that ended comes back on a new URL with the token.
         st.borrow_mut().url = new_url(base);
         first = true;
