@@ -526,17 +526,46 @@ impl SockJs {
         let closed = self.close_all(1012, "Server restarting");
         tracing::info!("shutting down: {closed} sessions closed with 1012");
         let deadline = tokio::time::Instant::now() + drain;
-        loop {
+        // In a cluster, a resumable session moves to another node as soon
+        // as its client was told (its next request lands there), the rest
+        // once the drain is over.
+        #[cfg(feature = "redis")]
+        let hand_over = |which: fn(&crate::session::Inner) -> bool| {
+            let within = deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .max(Duration::from_secs(1));
+            async move {
+                match sessions.cluster.is_some() {
+                    true => sessions.hand_over(which, within).await,
+                    false => 0,
+                }
+            }
+        };
+        #[cfg(feature = "redis")]
+        let mut handed = 0;
+        let untold = loop {
+            #[cfg(feature = "redis")]
+            {
+                handed += hand_over(|s| s.told_close()).await;
+            }
             let untold = sessions.all().iter().filter(|s| !s.told_close()).count();
             if untold == 0 || tokio::time::Instant::now() >= deadline {
                 if untold > 0 {
                     tracing::info!("shutdown: {untold} sessions not told within {drain:?}");
                 }
-                return untold;
+                break untold;
             }
             // Shutdown only: a short poll, nothing on the hot path.
             tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        #[cfg(feature = "redis")]
+        {
+            handed += hand_over(|_| true).await;
+            if handed > 0 {
+                tracing::info!("shutdown: {handed} resumable sessions handed over through Redis");
+            }
         }
+        untold
     }
 
     /// The named group `name` of this service, the same one each time it is

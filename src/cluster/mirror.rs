@@ -7,6 +7,7 @@
 //! session's order; a message is released to the client only once Redis
 //! confirmed it (see `State::persisted`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
 use redis::Value;
@@ -22,6 +23,8 @@ pub(crate) struct Mirror {
     /// Keys expire this long after the last write (the resume window and
     /// a margin: a lost node's session can still be taken over).
     ttl_ms: u64,
+    /// Handed over (a shutdown): this node writes nothing more of it.
+    handed: AtomicBool,
 }
 
 /// What a lost node's session was, as Redis kept it.
@@ -45,6 +48,7 @@ impl Mirror {
             token,
             inner: Arc::downgrade(inner),
             ttl_ms: (window + std::time::Duration::from_secs(30)).as_millis() as u64,
+            handed: AtomicBool::new(false),
         }
     }
 
@@ -97,6 +101,9 @@ impl Mirror {
     /// A message queued (number `number`; the handler had taken `taken`
     /// client messages): appended, with the count, in one transaction.
     pub fn push(&self, text: &str, number: u64, taken: u64) {
+        if self.handed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut rpush = redis::cmd("RPUSH");
         rpush.arg(self.q()).arg(text);
         let mut h = redis::cmd("HSET");
@@ -116,6 +123,9 @@ impl Mirror {
 
     /// The handler's count alone.
     pub fn flush(&self, taken: u64) {
+        if self.handed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut h = redis::cmd("HSET");
         h.arg(self.r()).arg("in").arg(taken);
         let inner = self.inner.clone();
@@ -130,6 +140,9 @@ impl Mirror {
 
     /// The client acknowledged messages `old..new`: Redis forgets them.
     pub fn trim(&self, old: u64, new: u64) {
+        if self.handed.load(Ordering::Relaxed) {
+            return;
+        }
         let mut lt = redis::cmd("LTRIM");
         lt.arg(self.q()).arg(new - old).arg(-1);
         let mut h = redis::cmd("HSET");
@@ -139,13 +152,44 @@ impl Mirror {
             .fire(vec![redis::cmd("MULTI"), lt, h, redis::cmd("EXEC")]);
     }
 
-    /// The node is shutting down: what Redis keeps stays, and the token is
-    /// left to no node (`-`, which is never alive), so the client's next
-    /// request takes the session over on another node at once.
+    /// The node is shutting down: what Redis keeps stays, and the token,
+    /// if it is still this node's, is left to no node (`-`, which is never
+    /// alive), so that the client's next request takes the session over on
+    /// another node at once. Resolves once Redis has it; false if Redis
+    /// could not be reached (the token then lapses with this node).
+    /// False, too, when it was handed over before.
+    pub async fn hand_over(&self) -> bool {
+        if self.handed.swap(true, Ordering::Relaxed) {
+            return false;
+        }
+        self.link
+            .node
+            .query(vec![self.hand_over_cmd()])
+            .await
+            .is_ok()
+    }
+
+    /// [`Mirror::hand_over`], not waited for (the session's end after a
+    /// shutdown, which has handed it over already, mostly: then a no-op).
     pub fn handed_over(&self) {
-        let mut set = redis::cmd("SET");
-        set.arg(self.t()).arg(NO_NODE).arg("EX").arg(24 * 3600);
-        self.link.node.fire(vec![set]);
+        if !self.handed.swap(true, Ordering::Relaxed) {
+            self.link.node.fire(vec![self.hand_over_cmd()]);
+        }
+    }
+
+    /// Compare and set: a node that took the session over since keeps it.
+    fn hand_over_cmd(&self) -> redis::Cmd {
+        let mut c = redis::cmd("EVAL");
+        c.arg(
+            "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end \
+             redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1",
+        )
+        .arg(1)
+        .arg(self.t())
+        .arg(&*self.link.node.id)
+        .arg(NO_NODE)
+        .arg(self.ttl_ms);
+        c
     }
 
     /// The session ended: nothing to keep.

@@ -199,6 +199,23 @@ impl Sessions {
         self.shutting_down.store(true, Ordering::Relaxed);
     }
 
+    /// Shutting down in a cluster: the resumable sessions here that `which`
+    /// picks are handed over through Redis (see `Mirror::hand_over`; once
+    /// each), waited for up to `within`, so that another node takes each
+    /// over at its client's next request instead of once this node's
+    /// liveness lapses. How many were, this time.
+    #[cfg(feature = "redis")]
+    pub async fn hand_over(&self, which: impl Fn(&Inner) -> bool, within: Duration) -> usize {
+        let all = self.registry.all();
+        let handing = all
+            .iter()
+            .filter(|s| which(s))
+            .filter_map(|s| s.mirror.get())
+            .map(|m| m.hand_over());
+        let handed = tokio::time::timeout(within, futures_util::future::join_all(handing)).await;
+        handed.map_or(0, |done| done.into_iter().filter(|ok| *ok).count())
+    }
+
     /// Runs the accept hook for a request that would open a new session
     /// (`id`'s, or a socket's: `None`): `Ok(None)` when it comes to an
     /// existing one, `Ok(Some)` with what the hook said, or its refusal.

@@ -439,13 +439,13 @@ async fn a_resumable_xhr_polling_session_moves_when_its_node_shuts_down() {
     moves_off_its_node(common::resume::Kind::XhrPolling, true).await;
 }
 
-/// A node that is stopping hands its resumable sessions over through Redis,
-/// and the note saying so (the token left to no node) may reach Redis after
-/// a resume of it reached the node: the token still names the node, which
-/// no longer has the session. That resume, on any transport, is told to
-/// come back (504), never that the session expired (`c[2011]`, final);
-/// with the hand-over seen, likewise (a stopping node takes nothing over),
-/// never 503 (final to client-js). Then another node takes it over.
+/// A node that is stopping hands each resumable session over through Redis
+/// (the token left to no node) as soon as its client was told, so that
+/// another node takes it over at the client's next request. A resume that
+/// reaches the stopping node once the session is gone from it, on any
+/// transport, is told to come back (504), never that the session expired
+/// (`c[2011]`, final) nor 503 (final to client-js); also when the token
+/// still names the node (the hand-over did not reach Redis).
 #[actix_web::test]
 async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
     let redis = Redis::start().await;
@@ -453,7 +453,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         .node_timeout(Duration::from_millis(NODE_TIMEOUT_MS))
         .build()
         .expect("a Redis URL");
-    // An echo whose closed sessions linger briefly: the hand-over is soon.
+    // An echo whose closed sessions linger 1 s (the resume window).
     let echo = actix_sockjs::SockJs::new(
         |session: actix_sockjs::Session, mut messages: actix_sockjs::MessageStream| async move {
             while let Some(m) = messages.recv().await {
@@ -463,7 +463,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
             }
         },
     )
-    .resume_window(Duration::from_millis(300))
+    .resume_window(Duration::from_secs(1))
     .cluster(&cluster, "echo");
     let mounted = echo.clone();
     let stopping = common::serve(move |cfg| {
@@ -531,12 +531,18 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         .await;
     polled.assert_body_contains("c[1012,\"Server restarting\"]");
     assert_eq!(untold, 0, "every session was told");
-    eventually("the session is handed over", || {
-        let f = owner_of(&db);
-        async move { f.await.as_deref() == Some("-") }
+    // Handed over at once, not at the end of the session's window.
+    assert_eq!(
+        owner_of(&db).await.as_deref(),
+        Some("-"),
+        "handed over as soon as its client was told"
+    );
+    eventually("the stopping node's session is over", || {
+        let n = echo.session_count();
+        async move { n == 0 }
     })
     .await;
-    // As if the hand-over were still on its way: the token names the node.
+    // As if the hand-over had not reached Redis: the token names the node.
     redis::cmd("SET")
         .arg(&key)
         .arg(&node_id)
