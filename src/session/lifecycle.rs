@@ -203,15 +203,30 @@ impl Sessions {
     /// picks are handed over through Redis (see `Mirror::hand_over`; once
     /// each), waited for up to `within`, so that another node takes each
     /// over at its client's next request instead of once this node's
-    /// liveness lapses. How many were, this time.
+    /// liveness lapses. A session handed over no longer answers here to
+    /// its ids or its token (a request for it is told to come back, and
+    /// finds it on the node that took it over), so that two nodes never
+    /// serve it; it stays only until it is over. How many were, this time.
     #[cfg(feature = "redis")]
     pub async fn hand_over(&self, which: impl Fn(&Inner) -> bool, within: Duration) -> usize {
+        let Some(link) = &self.cluster else {
+            return 0;
+        };
         let all = self.registry.all();
         let handing = all
             .iter()
             .filter(|s| which(s))
-            .filter_map(|s| s.mirror.get())
-            .map(|m| m.hand_over());
+            .filter_map(|s| s.mirror.get().map(|m| (s, m)))
+            .map(|(s, m)| async move {
+                if !m.hand_over().await {
+                    return false;
+                }
+                self.registry.unname(s);
+                for id in s.named_id().into_iter().chain(s.aliases()) {
+                    link.release(&id);
+                }
+                true
+            });
         let handed = tokio::time::timeout(within, futures_util::future::join_all(handing)).await;
         handed.map_or(0, |done| done.into_iter().filter(|ok| *ok).count())
     }

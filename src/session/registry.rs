@@ -149,6 +149,27 @@ impl Registry {
     /// The one removal path for every session: its id, the ids it came
     /// back on, its token.
     pub fn remove(&self, inner: &Arc<Inner>) {
+        self.unname(inner);
+        if let Key::Anonymous(n) = inner.key {
+            lock(&self.anonymous).remove(&n);
+            self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
+        }
+        if let Some(user) = inner.user() {
+            let mut users = lock(&self.users);
+            if let Some(list) = users.get_mut(user) {
+                list.retain(|s| !Arc::ptr_eq(s, inner));
+                if list.is_empty() {
+                    users.remove(user);
+                }
+            }
+        }
+    }
+
+    /// `inner` no longer answers to its ids or its token here (each still
+    /// its own): a session handed over to another node, which this node
+    /// keeps only until it is over. Also the first step of
+    /// [`Registry::remove`].
+    pub fn unname(&self, inner: &Arc<Inner>) {
         let aliases = inner.aliases();
         {
             let mut map = self.map();
@@ -163,19 +184,9 @@ impl Registry {
             }
         }
         if let Some(token) = inner.lock().token().cloned() {
-            lock(&self.tokens).remove(&token);
-        }
-        if let Key::Anonymous(n) = inner.key {
-            lock(&self.anonymous).remove(&n);
-            self.anonymous_count.fetch_sub(1, Ordering::Relaxed);
-        }
-        if let Some(user) = inner.user() {
-            let mut users = lock(&self.users);
-            if let Some(list) = users.get_mut(user) {
-                list.retain(|s| !Arc::ptr_eq(s, inner));
-                if list.is_empty() {
-                    users.remove(user);
-                }
+            let mut tokens = lock(&self.tokens);
+            if tokens.get(&token).is_some_and(|s| Arc::ptr_eq(s, inner)) {
+                tokens.remove(&token);
             }
         }
     }

@@ -10,6 +10,7 @@
 //   const lb = await startRoundRobin({ port, upstreams: [node.port, ...], mounts: { '/harness/': dir } });
 //   lb.requests()   // the access log, parsed: { ms, status, method, uri, upstreams, session }
 //   await node.kill()   // SIGKILL
+//   await node.terminate()   // SIGTERM: a graceful stop
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -108,7 +109,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /**
  * A test-server node joined to `redis` (REDIS_URL), on `port` (or a free
  * one). Resolves once it listens and its /metrics says its Redis links are
- * up. Returns { port, id, base, output(), kill(), stop(), alive() }.
+ * up. Returns { port, id, base, output(), kill(), terminate(), stop(), alive() }.
  */
 export async function startClusterNode({ redis, port, sockjsUrl, nodeTimeoutMs = 900, env = {} }) {
   if (!fs.existsSync(CLUSTER_SERVER_BIN)) {
@@ -168,6 +169,11 @@ export async function startClusterNode({ redis, port, sockjsUrl, nodeTimeoutMs =
     async kill() {
       if (!exited) proc.child.kill('SIGKILL');
       return withTimeout(exit, 5000, `node :${port} SIGKILL`);
+    },
+    /** SIGTERM (a graceful stop), and wait (bounded) until it is gone. */
+    async terminate() {
+      if (!exited) proc.child.kill('SIGTERM');
+      return withTimeout(exit, 10000, `node :${port} SIGTERM`);
     },
     stop: () => proc.stop(),
   };
