@@ -448,6 +448,9 @@ describe(graceful
       let killedAt = 0;
       let killError = null;
       let slot = -1;
+      // The victim's exit (a graceful stop takes a while: its drain and
+      // actix-web's own stop), awaited before the next test needs its slot.
+      let gone = null;
       try {
         await p.page.exposeFunction('clusterOpened', () => {
           ownerLookup = eventually(`owner of ${sid} in Redis`, async () => (await redis.owners('echo')).get(sid), { timeoutMs: 5000 });
@@ -460,7 +463,8 @@ describe(graceful
             if (slot < 0) throw new Error(`the owner ${id} is none of the nodes`);
             victim = nodes[slot];
             killedAt = Date.now();
-            await (graceful ? victim.terminate() : victim.kill());
+            gone = graceful ? victim.terminate() : victim.kill();
+            await gone;
           } catch (e) {
             killError = e;
           }
@@ -533,6 +537,11 @@ describe(graceful
       } finally {
         await p.close();
         // Three nodes again for what follows: the killed one's slot, same port, a new id.
+        if (gone) {
+          await gone.catch(() => {});
+          // (a stop that overran its bound: killed, so the slot is free)
+          if (nodes[slot].alive()) await nodes[slot].kill().catch(() => {});
+        }
         if (slot >= 0 && !nodes[slot].alive()) {
           nodes[slot] = await startNode(nodes[slot].port);
         }
