@@ -608,6 +608,12 @@ impl State {
                     self.heartbeat_due = true;
                     self.since = now;
                     wake = true;
+                    // Quiet for a heartbeat: the buffer of kept copies goes.
+                    if self.queue.is_empty() {
+                        if let Some(r) = &mut self.resume {
+                            r.arena = BytesMut::new();
+                        }
+                    }
                 }
                 match wake {
                     true => Timeout::WakeReceiver,
@@ -710,9 +716,10 @@ impl State {
             r.sent = r.sent.saturating_sub(1);
             r.kept = r.kept.saturating_sub(1);
         }
-        if self.queue.is_empty() {
-            r.arena = BytesMut::new();
-        }
+        // An emptied buffer of kept copies stays for the next messages (no
+        // allocation per message on a polling transport; taken back whole
+        // once no copy in it is alive); a quiet session gives it up at its
+        // heartbeat.
         self.queued_bytes -= freed;
         self.budget.sub(freed);
         freed > 0 && std::mem::take(&mut self.sender_waiting)
@@ -1382,8 +1389,28 @@ mod tests {
         assert_eq!(texts, ["two", "tick"]);
         assert_eq!(addr(&again[0]), kept[1], "sent again from the copy");
         assert!(s.resume.as_ref().is_some_and(|r| r.arena.capacity() > 0));
+        drop((sent, again));
         s.acknowledge(3, t);
         assert_eq!(s.queued(), (0, 0));
+        // The next message's copy goes in the same buffer: no allocation.
+        s.push(Message::new("three".to_owned()), LIMITS);
+        let Next::Messages(third, _, _) = s.next(2, t) else {
+            panic!("expected messages")
+        };
+        assert_eq!(third[0].as_str(), "three");
+        let kept_now = s.queue.front().map(addr);
+        assert_eq!(
+            kept_now,
+            Some(kept[0].wrapping_add(6)),
+            "in the same buffer, after one and two"
+        );
+        drop(third);
+        s.acknowledge(4, t);
+        // Quiet for a heartbeat: it is given back.
+        assert_eq!(
+            s.handle_timeout(t + Duration::from_secs(25)),
+            Timeout::WakeReceiver
+        );
         let r = s.resume.as_ref().expect("resumable");
         assert_eq!(
             (r.kept, r.arena.capacity()),
