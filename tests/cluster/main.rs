@@ -454,20 +454,17 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         .node_timeout(Duration::from_millis(NODE_TIMEOUT_MS))
         .build()
         .expect("a Redis URL");
-    let echo = actix_sockjs::SockJs::new(
-        |session: actix_sockjs::Session, mut messages: actix_sockjs::MessageStream| async move {
-            while let Some(m) = messages.recv().await {
-                if session.send(m).await.is_err() {
-                    break;
-                }
-            }
-        },
-    )
-    .cluster(&cluster, "echo");
-    let mounted = echo.clone();
-    let stopping = common::serve(move |cfg| {
-        cfg.service(mounted.scope("/echo"));
-    });
+    let options = common::conformance::Options {
+        cluster: Some(cluster.clone()),
+        ..Default::default()
+    };
+    let services = common::conformance::services(&options);
+    let echo = services
+        .iter()
+        .find(|(path, _)| *path == "/echo")
+        .map(|(_, s)| s.clone())
+        .expect("the echo service");
+    let stopping = common::serve_services(2, services);
     eventually("the in-process node joins", || {
         let up = cluster.is_up();
         async move { up }
@@ -508,6 +505,17 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
                 .query_async::<Option<String>>(&mut db)
                 .await
                 .expect("GET")
+        }
+    };
+    let set_owner = |owner: &str| {
+        let (mut db, key, owner) = (db.clone(), key.clone(), owner.to_owned());
+        async move {
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&owner)
+                .query_async::<()>(&mut db)
+                .await
+                .expect("SET")
         }
     };
     eventually("the token's owner is in Redis", || {
@@ -552,12 +560,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
     let polled = post(&format!("{url}/xhr?resume={token}&ack=1"), &[], "").await;
     again("xhr-polling on its own URL, handed over", &polled);
     // As if the hand-over had not reached Redis: the token names the node.
-    redis::cmd("SET")
-        .arg(&key)
-        .arg(&node_id)
-        .query_async::<()>(&mut db)
-        .await
-        .expect("SET");
+    set_owner(&node_id).await;
     let polled = post(&format!("{fresh}/xhr?resume={token}&ack=1"), &[], "").await;
     again("xhr-polling, token naming the stopping node", &polled);
     let ws = format!(
@@ -571,12 +574,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         }
         other => panic!("websocket, token naming the stopping node: {other:?}"),
     }
-    redis::cmd("SET")
-        .arg(&key)
-        .arg("-")
-        .query_async::<()>(&mut db)
-        .await
-        .expect("SET");
+    set_owner("-").await;
 
     // Another node takes it over, and the session goes on there.
     let moved = format!("{}/echo/000/{}", other.base(), uuid());
