@@ -493,7 +493,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         .assert_status(204);
     let key = format!("sockjs:echo:t:{token}");
     let db = redis::Client::open(redis.url()).expect("a Redis URL");
-    let mut db = db
+    let db = db
         .get_multiplexed_async_connection()
         .await
         .expect("the test reaches Redis");
