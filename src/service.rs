@@ -529,24 +529,19 @@ impl SockJs {
         // In a cluster, a resumable session moves to another node as soon
         // as its client was told (its next request lands there), the rest
         // once the drain is over.
+        // (What is left of the drain, at least 1 s, for Redis to confirm.)
         #[cfg(feature = "redis")]
-        let hand_over = |which: fn(&crate::session::Inner) -> bool| {
-            let within = deadline
+        let within = || {
+            deadline
                 .saturating_duration_since(tokio::time::Instant::now())
-                .max(Duration::from_secs(1));
-            async move {
-                match sessions.cluster.is_some() {
-                    true => sessions.hand_over(which, within).await,
-                    false => 0,
-                }
-            }
+                .max(Duration::from_secs(1))
         };
         #[cfg(feature = "redis")]
         let mut handed = 0;
         let untold = loop {
             #[cfg(feature = "redis")]
             {
-                handed += hand_over(|s| s.told_close()).await;
+                handed += sessions.hand_over(|s| s.told_close(), within()).await;
             }
             let untold = sessions.all().iter().filter(|s| !s.told_close()).count();
             if untold == 0 || tokio::time::Instant::now() >= deadline {
@@ -560,7 +555,7 @@ impl SockJs {
         };
         #[cfg(feature = "redis")]
         {
-            handed += hand_over(|_| true).await;
+            handed += sessions.hand_over(|_| true, within()).await;
             if handed > 0 {
                 tracing::info!("shutdown: {handed} resumable sessions handed over through Redis");
             }

@@ -222,9 +222,7 @@ impl Sessions {
                     return false;
                 }
                 self.registry.unname(s);
-                for id in s.named_id().into_iter().chain(s.aliases()) {
-                    link.release(&id);
-                }
+                release_ids(link, s);
                 true
             });
         let handed = tokio::time::timeout(within, futures_util::future::join_all(handing)).await;
@@ -780,9 +778,7 @@ impl Sessions {
         inner.metrics.closed(inner.lock().reason());
         #[cfg(feature = "redis")]
         if let Some(link) = &self.cluster {
-            for id in inner.named_id().into_iter().chain(inner.aliases()) {
-                link.release(&id);
-            }
+            release_ids(link, inner);
             match inner.mirror.get() {
                 // Closed by a shutdown: left for another node to take over.
                 Some(m) if self.shutting_down.load(Ordering::Relaxed) => m.handed_over(),
@@ -794,6 +790,15 @@ impl Sessions {
                 }
             }
         }
+    }
+}
+
+/// Redis forgets that this node owns the session ids `inner` answers to
+/// (each only if still this node's).
+#[cfg(feature = "redis")]
+fn release_ids(link: &crate::cluster::relay::Link, inner: &Inner) {
+    for id in inner.named_id().into_iter().chain(inner.aliases()) {
+        link.release(&id);
     }
 }
 
