@@ -15,7 +15,9 @@
 //! and memory from `/proc/<pid>/status`. Every echoed or broadcast payload
 //! is checked; a wrong one counts as an error. The report goes to stdout and
 //! to `target/bench-report.md`, and every row, the targets, the machine, the
-//! commit and the date to `target/bench-report.json` (to compare runs).
+//! commit and the date to `target/bench-report.json`. `bench compare
+//! BASE.json NEW.json` compares two such reports row by row (copy the first
+//! run's report aside before the second overwrites it).
 //! Everything targets 127.0.0.1, is bounded in count and time, and every
 //! process it starts is stopped when it ends.
 //!
@@ -46,6 +48,7 @@
 //! `BENCH_NODELAY=0` leaves the actix servers' TCP_NODELAY off.
 
 mod client;
+mod compare;
 mod servers;
 mod stats;
 
@@ -237,6 +240,20 @@ fn main() {
         if let Err(e) = servers::serve(args.get(2).map_or("", String::as_str), port) {
             eprintln!("bench server: {e}");
             std::process::exit(1);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("compare") {
+        let (Some(base), Some(new)) = (args.get(2), args.get(3)) else {
+            eprintln!("usage: bench compare BASE.json NEW.json");
+            std::process::exit(2);
+        };
+        match compare::compare(base, new) {
+            Ok(report) => print!("{report}"),
+            Err(e) => {
+                eprintln!("bench compare: {e}");
+                std::process::exit(1);
+            }
         }
         return;
     }
@@ -2387,6 +2404,7 @@ fn json_report(
                 "messages_per_s": r.rate(),
                 "cpu_us_per_message": cpu,
                 "cpu_us_per_message_range": range_json(cpu, r.runs, r.cpu_range),
+                "cpu_us_per_message_by_round": r.per_round.iter().map(|&(_, c)| c).collect::<Vec<_>>(),
                 "redis_cpu_us_per_message": r.w.redis_per(r.done),
                 "p50_us": r.hist.quantile(0.5),
                 "p99_us": r.hist.quantile(0.99),
