@@ -17,6 +17,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::wire::{Op, Wire};
 use super::{lock, Node, Unavailable, RELAY_TIMEOUT};
+
+/// How long a relayed poll may wait for its frame before its owner answers
+/// it on its own (a poll's answer otherwise goes with its frame): well
+/// within [`RELAY_TIMEOUT`], after which the relaying node ends a request
+/// not answered.
+pub(crate) const ANSWER_BY: std::time::Duration =
+    std::time::Duration::from_secs(RELAY_TIMEOUT.as_secs() / 5);
 use crate::protocol::frame;
 use crate::session::{Outgoing, Sessions};
 
@@ -294,6 +301,7 @@ impl Link {
                     query: query.to_owned(),
                     streaming,
                     limit: response_limit,
+                    framed_answer: true,
                 },
             },
         );
@@ -389,11 +397,18 @@ pub(crate) fn received(node: &Arc<Node>, wire: Wire) {
                 buffered,
                 limit,
                 owner,
+                answered,
+                answer,
                 ..
-            }) = pending.get(&id)
+            }) = pending.get_mut(&id)
             else {
                 return;
             };
+            // A poll's answer may come with its frame (`framed_answer`).
+            if let Some(a) = answer.take() {
+                *answered = true;
+                let _ = a.send(Ok((200, String::new())));
+            }
             if !frame.is_empty() {
                 let now = buffered.fetch_add(frame.len(), Ordering::Relaxed) + frame.len();
                 if now > *limit {
@@ -520,6 +535,7 @@ async fn serve(node: Arc<Node>, id: u64, from: String, svc: String, op: Op) {
             query,
             streaming,
             limit,
+            framed_answer,
         } => {
             let opened =
                 crate::transport::http::relayed_receive(&sessions, &sid, &transport, &query);
@@ -530,7 +546,16 @@ async fn serve(node: Arc<Node>, id: u64, from: String, svc: String, op: Op) {
                     return;
                 }
             };
-            node.tell(&from, &answer(200, "", true));
+            // A stream is answered at once (its head leaves then). A poll's
+            // answer goes with its frame when the relaying node takes that,
+            // one message instead of two: at once when the frame is ready,
+            // else when it comes, unless the poll waits past ANSWER_BY, when
+            // it is answered first so that the relaying node does not end
+            // it as unanswered (RELAY_TIMEOUT).
+            let mut answered = streaming || !framed_answer;
+            if answered {
+                node.tell(&from, &answer(200, "", true));
+            }
             let mut attachment = match source {
                 crate::transport::http::Source::One(f) => {
                     node.tell(
@@ -548,13 +573,22 @@ async fn serve(node: Arc<Node>, id: u64, from: String, svc: String, op: Op) {
             let (stop_tx, mut stop) = oneshot::channel();
             lock(&node.serving).insert((from.clone(), id), stop_tx);
             let mut remaining = limit;
+            // Registered in the timer wheel only if polled: a frame that is
+            // ready (`biased`, the attachment first) never polls it.
+            let mut answer_by = std::pin::pin!(tokio::time::sleep(ANSWER_BY));
             loop {
                 let out = tokio::select! {
+                    biased;
                     out = attachment.next() => out,
                     _ = &mut stop => {
                         // The client went away: an aborted request.
                         drop(attachment);
                         return;
+                    }
+                    _ = &mut answer_by, if !answered => {
+                        answered = true;
+                        node.tell(&from, &answer(200, "", true));
+                        continue;
                     }
                 };
                 if matches!(out, Outgoing::Kick) {

@@ -53,6 +53,13 @@ pub(crate) enum Op {
         query: String,
         streaming: bool,
         limit: usize,
+        /// The relaying node takes a frame as the answer too, so a poll's
+        /// answer may go with its frame, in one message instead of two.
+        /// Absent (false) from a node that predates it: its polls are
+        /// answered first, then framed, as before; a node that predates it
+        /// ignores it and answers first.
+        #[serde(default)]
+        framed_answer: bool,
     },
 }
 
@@ -86,5 +93,39 @@ mod tests {
         assert!(
             matches!(back, Wire::Req { id: 7, op: Op::Send { ref messages, .. }, .. } if messages[0] == "한")
         );
+    }
+
+    /// Nodes of the version before `framed_answer` and after it read each
+    /// other's receives: absent, it is false (the poll answered first, then
+    /// framed); a node that predates it skips it.
+    #[test]
+    fn a_receive_without_framed_answer_is_answered_first() {
+        let old = r#"{"req":{"id":1,"from":"n1","svc":"echo","op":{"recv":{"sid":"s","transport":"xhr","query":"","streaming":false,"limit":131072}}}}"#;
+        let w: Wire = serde_json::from_str(old).expect("parses");
+        assert!(matches!(
+            w,
+            Wire::Req {
+                op: Op::Recv {
+                    framed_answer: false,
+                    ..
+                },
+                ..
+            }
+        ));
+        let new = Wire::Req {
+            id: 2,
+            from: "n2".into(),
+            svc: "echo".into(),
+            op: Op::Recv {
+                sid: "s".into(),
+                transport: "xhr".into(),
+                query: String::new(),
+                streaming: false,
+                limit: 1,
+                framed_answer: true,
+            },
+        };
+        let text = serde_json::to_string(&new).unwrap_or_default();
+        assert!(text.contains("\"framed_answer\":true"), "{text}");
     }
 }

@@ -145,6 +145,49 @@ async fn every_request_of_a_session_may_land_on_any_node() {
         .assert_body("/**/cb(\"a[\\\"j\\\"]\");\r\n");
 }
 
+/// A relayed poll's answer goes with its frame (one message from its owner
+/// instead of two); one that waits for its message is answered by its owner
+/// after a while, so the relaying node's timeout for an answer (5 s) does
+/// not end it: it waits as long as a local poll does.
+#[actix_web::test]
+async fn a_relayed_poll_waits_for_its_message_past_the_relay_timeout() {
+    let redis = Redis::start().await;
+    let nodes = three(&redis).await;
+    let id = uuid();
+    post(&format!("{}/xhr", at(&nodes[0], &id)), &[], "")
+        .await
+        .assert_body("o\n");
+    // Relayed from node 1 to the owner, node 0, with no message yet.
+    let url = format!("{}/xhr", at(&nodes[1], &id));
+    let mut poll = Box::pin(post_within(&url, "", Duration::from_secs(20)));
+    let past_the_relay_timeout = Duration::from_secs(6);
+    assert!(
+        tokio::time::timeout(past_the_relay_timeout, &mut poll)
+            .await
+            .is_err(),
+        "the relayed poll was answered with no message to answer"
+    );
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &id)),
+        &[],
+        "[\"late\"]",
+    )
+    .await
+    .assert_status(204);
+    poll.await.assert_body("a[\"late\"]\n");
+    // Its message there first: answered with it at once, as before.
+    post(
+        &format!("{}/xhr_send", at(&nodes[2], &id)),
+        &[],
+        "[\"early\"]",
+    )
+    .await
+    .assert_status(204);
+    post(&format!("{}/xhr", at(&nodes[2], &id)), &[], "")
+        .await
+        .assert_body("a[\"early\"]\n");
+}
+
 #[actix_web::test]
 async fn a_second_receiver_anywhere_gets_2010_and_a_relayed_abort_interrupts() {
     let redis = Redis::start().await;

@@ -277,10 +277,20 @@ async fn awc_request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Response {
+    awc_request_within(method, url, headers, body, TIMEOUT).await
+}
+
+async fn awc_request_within(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+    timeout: Duration,
+) -> Response {
     let client = awc::Client::builder()
         .no_default_headers()
         .disable_redirects()
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .finish();
     let verb = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
     let mut req = client.request(verb, url).no_decompress();
@@ -339,6 +349,12 @@ pub async fn get(url: &str, headers: &[(&str, &str)]) -> Response {
 /// The suite's `POST(url, headers=…, body=…)`; always sends `Content-Length`.
 pub async fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Response {
     awc_request("POST", url, headers, Some(body.as_bytes())).await
+}
+
+/// [`post`] for a request meant to wait longer than [`TIMEOUT`] for its
+/// answer (a poll that waits for a message), bounded by `timeout`.
+pub async fn post_within(url: &str, body: &str, timeout: Duration) -> Response {
+    awc_request_within("POST", url, &[], Some(body.as_bytes()), timeout).await
 }
 
 /// The suite's `OPTIONS(url, headers=…)`.
