@@ -21,7 +21,9 @@ pub(crate) enum Wire {
         op: Op,
     },
     /// The answer to request `id`: a status and text (a send's answer, or a
-    /// receive's refusal); `ok` for a receive means frames follow.
+    /// receive's refusal); `ok` for a receive means frames follow. A poll
+    /// relayed with `framed_answer` may get its frame with no answer ahead
+    /// of it: a frame answers `ok` too.
     Answer {
         id: u64,
         status: u16,
