@@ -17,6 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::wire::{Op, Wire};
 use super::{lock, Node, Unavailable, RELAY_TIMEOUT};
+use crate::protocol::frame;
+use crate::session::{Outgoing, Sessions};
 
 /// How long a relayed poll may wait for its frame before its owner answers
 /// it on its own (a poll's answer otherwise goes with its frame): well
@@ -24,8 +26,6 @@ use super::{lock, Node, Unavailable, RELAY_TIMEOUT};
 /// not answered.
 pub(crate) const ANSWER_BY: std::time::Duration =
     std::time::Duration::from_secs(RELAY_TIMEOUT.as_secs() / 5);
-use crate::protocol::frame;
-use crate::session::{Outgoing, Sessions};
 
 /// Owners looked up lately: session id → (owner, when).
 type OwnerCache = Mutex<HashMap<Arc<str>, (Arc<str>, Instant)>>;
