@@ -495,14 +495,23 @@ describe(graceful
         assert.ok(!r.events.some((e) => e[1] === 'close' && e !== r.events[r.events.length - 1]), `no close before the end: ${ev.join(' | ')}`);
         const drop = r.events.find((e) => e[1] === 'reconnecting' && e[0] >= killedAt);
         const back = r.events.find((e) => e[1] === 'resumed' && e[0] >= killedAt);
-        assert.ok(drop && back, `the client should have dropped and resumed after the kill: ${ev.join(' | ')}`);
+        // A drop is followed by a resume. On the HTTP transports the client
+        // tries a failed request again for about 1.5 s before it drops
+        // (polling.ts: TRIES, RETRY_PAUSE), and a survivor may take the
+        // session over (NODE_TIMEOUT_MS after the kill) within those tries:
+        // then the connection carries on with no drop at all, which is the
+        // better outcome; the take-over is still checked below. WebSocket
+        // has no such tries: its socket ends with the node.
+        if (drop || transport === 'websocket') {
+          assert.ok(drop && back, `the client should have dropped and resumed after the kill: ${ev.join(' | ')}`);
+        }
         // A survivor took the session over from the dead node; from a node
         // that stopped, as handed over (its token left to no node, `-`).
         const giver = graceful ? '-' : victim.id;
         const heir = nodes.find((n) => n !== victim && n.output().includes(`session ${sid}: taken over from lost node ${giver}`));
         assert.ok(heir, `a survivor should log that it took ${sid} over from ${giver}:\n${nodes.filter((n) => n !== victim).map((n) => n.output().split('\n').slice(-5).join('\n')).join('\n')}`);
         const before = r.at.filter((ms) => ms < killedAt).length;
-        const firstAfter = r.at.findIndex((ms, i) => i >= before && ms >= back[0]);
+        const firstAfter = back ? r.at.findIndex((ms, i) => i >= before && ms >= back[0]) : before;
         let gap = 0;
         for (let i = 1; i < r.at.length; i++) gap = Math.max(gap, r.at[i] - r.at[i - 1]);
         const resumes = r.events.filter((e) => e[1] === 'resumed').length;
@@ -522,7 +531,7 @@ describe(graceful
         const statuses = {};
         for (const x of after) statuses[x.status] = (statuses[x.status] || 0) + 1;
         const line = `${transport}: ${how} ${nodeName(victim.port)} with ${before}/${STREAMED} back; ` +
-          `dropped +${drop[0] - killedAt} ms (${drop[2]} ${drop[3]}), resumed +${back[0] - killedAt} ms on ${back[2]}, ` +
+          (drop ? `dropped +${drop[0] - killedAt} ms (${drop[2]} ${drop[3]}), resumed +${back[0] - killedAt} ms on ${back[2]}, ` : 'no drop (a retried request found the session taken over), ') +
           `first new echo +${r.at[firstAfter] - killedAt} ms (#${firstAfter + 1}); longest silence ${gap} ms; ` +
           `taken over by ${nodeName(heir.port)}; ${drops} drop(s), ${resumes} resume(s); ` +
           `nginx: ${after.length} session requests after the kill (statuses ${JSON.stringify(statuses)}); ${tried.length} went to the dead node: ${failedOver} passed on to another, ${tried.length - failedOver} ended there (${[...new Set(tried.filter((x) => x.upstreams.length === 1).map((x) => x.status))].join('/') || '-'}: in flight at the kill, or a POST already sent); ` +
