@@ -25,6 +25,8 @@ pub(crate) struct Mirror {
     ttl_ms: u64,
     /// Handed over (a shutdown): this node writes nothing more of it.
     handed: AtomicBool,
+    /// Redis confirmed more (sends waiting for it look again).
+    pub(crate) progress: tokio::sync::Notify,
 }
 
 /// What a lost node's session was, as Redis kept it.
@@ -49,6 +51,7 @@ impl Mirror {
             inner: Arc::downgrade(inner),
             ttl_ms: (window + std::time::Duration::from_secs(30)).as_millis() as u64,
             handed: AtomicBool::new(false),
+            progress: tokio::sync::Notify::new(),
         }
     }
 

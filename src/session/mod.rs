@@ -77,12 +77,10 @@ pub(crate) struct Inner {
     sending: AtomicBool,
     /// More URL ids of a resumable session that came back on new URLs.
     aliases: Mutex<Vec<Arc<str>>>,
-    /// A resumable session in a cluster: what Redis keeps of it.
+    /// A resumable session in a cluster: what Redis keeps of it (boxed:
+    /// most sessions have none, and it is 112 bytes).
     #[cfg(feature = "redis")]
-    pub(crate) mirror: std::sync::OnceLock<crate::cluster::mirror::Mirror>,
-    /// Durable: Redis confirmed more (sends waiting for it look again).
-    #[cfg(feature = "redis")]
-    durable_progress: Notify,
+    pub(crate) mirror: std::sync::OnceLock<Box<crate::cluster::mirror::Mirror>>,
 }
 
 impl Inner {
@@ -131,8 +129,6 @@ impl Inner {
             aliases: Mutex::new(Vec::new()),
             #[cfg(feature = "redis")]
             mirror: std::sync::OnceLock::new(),
-            #[cfg(feature = "redis")]
-            durable_progress: Notify::new(),
         });
         let stream = MessageStream {
             inner: inner.clone(),
@@ -271,7 +267,9 @@ impl Inner {
     #[cfg(feature = "redis")]
     pub(crate) fn persisted(&self, out: Option<u64>, taken: u64) {
         let wake = self.lock().persisted(out, taken);
-        self.durable_progress.notify_waiters();
+        if let Some(m) = self.mirror.get() {
+            m.progress.notify_waiters();
+        }
         if wake {
             self.receiver.wake();
         }
@@ -284,10 +282,10 @@ impl Inner {
     /// again wherever the session goes on).
     pub(crate) async fn durable_upto(&self, n: u64, within: std::time::Duration) -> bool {
         #[cfg(feature = "redis")]
-        if self.mirror.get().is_some() {
+        if let Some(m) = self.mirror.get() {
             let wait = async {
                 loop {
-                    let notified = self.durable_progress.notified();
+                    let notified = m.progress.notified();
                     tokio::pin!(notified);
                     notified.as_mut().enable();
                     {
