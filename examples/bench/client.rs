@@ -262,12 +262,76 @@ impl Body {
     }
 }
 
+/// The headers Chromium 156 (headless, Linux) sent beside `Host`,
+/// `Connection` and `Content-Length` with an XHR POST to a SockJS URL of
+/// the page's origin (`{origin}`: the server's), recorded from the
+/// browser; the cookie is one 32-character session id.
+const BROWSER_XHR: &str = "sec-ch-ua-platform: \"Linux\"\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36\r\n\
+sec-ch-ua: \"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\"\r\n\
+sec-ch-ua-mobile: ?0\r\n\
+Accept: */*\r\n\
+Origin: {origin}\r\n\
+Sec-Fetch-Site: same-origin\r\n\
+Sec-Fetch-Mode: cors\r\n\
+Sec-Fetch-Dest: empty\r\n\
+Referer: {origin}/\r\n\
+Accept-Encoding: gzip, deflate, br, zstd\r\n\
+Accept-Language: en-US,en;q=0.9\r\n\
+Cookie: sid=0123456789abcdef0123456789abcdef\r\n";
+
+/// What the same Chromium sent with its WebSocket handshake, beside `Host`,
+/// `Connection`, `Upgrade`, `Sec-WebSocket-Key` and `-Version`.
+const BROWSER_WS: &str = "Pragma: no-cache\r\n\
+Cache-Control: no-cache\r\n\
+User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36\r\n\
+Origin: {origin}\r\n\
+Accept-Encoding: gzip, deflate, br, zstd\r\n\
+Accept-Language: en-US,en;q=0.9\r\n\
+Cookie: sid=0123456789abcdef0123456789abcdef\r\n\
+Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+
+thread_local! {
+    /// Requests that open connections carry a browser's headers (the memory
+    /// rows: what a server keeps of them is part of a session's cost).
+    static BROWSER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While it lives, this thread's clients send a browser's headers
+/// ([`BROWSER_XHR`], [`BROWSER_WS`]).
+pub struct BrowserHeaders(());
+
+impl BrowserHeaders {
+    pub fn on() -> BrowserHeaders {
+        BROWSER.with(|b| b.set(true));
+        BrowserHeaders(())
+    }
+}
+
+impl Drop for BrowserHeaders {
+    fn drop(&mut self) {
+        BROWSER.with(|b| b.set(false));
+    }
+}
+
+fn browser() -> bool {
+    BROWSER.with(std::cell::Cell::get)
+}
+
+/// `headers` from a page of the server on `port`.
+fn with_origin(headers: &str, port: u16) -> String {
+    headers.replace("{origin}", &format!("http://127.0.0.1:{port}"))
+}
+
 /// An HTTP/1.1 request.
 pub fn request(method: &str, path: &str, port: u16, body: &[u8], close: bool) -> Vec<u8> {
     let mut r = Vec::with_capacity(160 + body.len());
     r.extend_from_slice(
         format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes(),
     );
+    if browser() {
+        r.extend_from_slice(with_origin(BROWSER_XHR, port).as_bytes());
+    }
     if method == "POST" {
         r.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
         if !body.is_empty() {
@@ -294,8 +358,13 @@ const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 impl Ws {
     pub async fn connect(port: u16, path: &str) -> io::Result<Ws> {
         let mut conn = Conn::connect(port).await?;
+        let extra = if browser() {
+            with_origin(BROWSER_WS, port)
+        } else {
+            String::new()
+        };
         let req = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
         );
         conn.write_all(req.as_bytes()).await?;
         let head = conn.read_head().await?;

@@ -1069,6 +1069,9 @@ async fn memory_run(ctx: &Ctx, kind: Kind, idle: Idle, n: usize) -> Result<Memor
     let mut server = ctx.start(kind)?;
     let sh = Shared::new();
     let base_kib = server.rss_kib();
+    // Sessions opened as a browser opens them: what the server keeps of
+    // the opening request's headers counts.
+    let _browser = client::BrowserHeaders::on();
     let port = server.ports()[0];
     let mut set = JoinSet::new();
     for i in 0..n {
