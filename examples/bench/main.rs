@@ -1846,8 +1846,10 @@ fn render(
         let _ = writeln!(
             out,
             "Server resident memory (VmRSS) with {} idle sessions open, less its RSS before \
-             they opened, per session. A parked session had one xhr poll answered (`o`) and \
-             its connection closed.\n",
+             they opened, per session. Each session is opened with the headers Chromium 156 \
+             sends (recorded from it: user agent, client hints, origin, referer, a 32-character \
+             cookie, ...). A parked session had one xhr poll answered (`o`) and its connection \
+             closed.\n",
             stats::count(o.idle_sessions as u64)
         );
         let _ = writeln!(
