@@ -199,6 +199,12 @@ impl Sessions {
         self.shutting_down.store(true, Ordering::Relaxed);
     }
 
+    /// [`Sessions::shut_down`] was called.
+    #[cfg(feature = "redis")]
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
+    }
+
     /// Shutting down in a cluster: the resumable sessions here that `which`
     /// picks are handed over through Redis (see `Mirror::hand_over`; once
     /// each), waited for up to `within`, so that another node takes each

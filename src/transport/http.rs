@@ -378,6 +378,17 @@ pub(crate) fn relayed_receive(
     let transport = Transport::from_name(transport).ok_or(RequestError::NotFound)?;
     let (inner, mode) = match sessions.find(sid, transport, &ask) {
         Some(Open::Session(inner, mode)) => (inner, mode),
+        // A stopping node has let its resumable sessions go (handed over
+        // through Redis), while the relaying node may still have read that
+        // the token names this node: the client is to come back and find
+        // the session where it went, never be told that it expired. (A
+        // token that did expire is told so by a node that is not stopping.)
+        Some(Open::ResumeFailed(_))
+            if sessions.is_shutting_down()
+                && matches!(ask.kind, crate::session::ResumeKind::Token(_)) =>
+        {
+            return Err(RequestError::SessionMoving)
+        }
         Some(Open::ResumeFailed(why)) => return Ok(Source::One(frame::close(2011, why))),
         None => return Err(RequestError::NotFound),
     };

@@ -617,6 +617,11 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
         }
         other => panic!("websocket, token naming the stopping node: {other:?}"),
     }
+    // Landing on another node, which relays it to the stopping node (the
+    // token names it): told the same, never that the session expired.
+    let relayed = format!("{}/echo/000/{}", other.base(), uuid());
+    let polled = post(&format!("{relayed}/xhr?resume={token}&ack=1"), &[], "").await;
+    again("xhr-polling relayed to the stopping node", &polled);
     set_owner("-").await;
 
     // Another node takes it over, and the session goes on there.
