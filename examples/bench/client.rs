@@ -876,20 +876,27 @@ impl HttpSender {
 }
 
 /// Opens a session with one xhr poll and leaves it parked (no poll
-/// outstanding, no connection).
-pub async fn park(port: u16, prefix: &str, sid: &str) -> io::Result<()> {
-    let mut conn = Conn::connect(port).await?;
-    let path = format!("{prefix}/000/{sid}/xhr");
-    conn.write_all(&request("POST", &path, port, b"", true))
-        .await?;
-    let mut body = Vec::new();
-    let head = conn.read_response(&mut body).await?;
-    if head.status != 200 || body != b"o\n" {
-        return Err(bad(format!(
-            "park: status {} {:?}",
-            head.status,
-            String::from_utf8_lossy(&body)
-        )));
+/// outstanding, no connection). With `resume`, asks for the extension (as
+/// client-js does by default) and polls once more for the token.
+pub async fn park(port: u16, prefix: &str, sid: &str, resume: bool) -> io::Result<()> {
+    let polls: &[(&str, &str)] = match resume {
+        false => &[("", "o\n")],
+        true => &[("?resume=1", "o\n"), ("?resume=1&ack=0", "x{\"token\":")],
+    };
+    for (query, want) in polls {
+        let mut conn = Conn::connect(port).await?;
+        let path = format!("{prefix}/000/{sid}/xhr{query}");
+        conn.write_all(&request("POST", &path, port, b"", true))
+            .await?;
+        let mut body = Vec::new();
+        let head = conn.read_response(&mut body).await?;
+        if head.status != 200 || !body.starts_with(want.as_bytes()) {
+            return Err(bad(format!(
+                "park: status {} {:?}",
+                head.status,
+                String::from_utf8_lossy(&body)
+            )));
+        }
     }
     Ok(())
 }

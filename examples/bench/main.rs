@@ -1080,21 +1080,24 @@ async fn memory_run(ctx: &Ctx, kind: Kind, idle: Idle, n: usize) -> Result<Memor
             let sid = client::session_id(i);
             let opened = {
                 let _permit = sh.gate.acquire().await;
+                let resume = kind == Kind::SockJsResume;
                 let open = async {
                     match (idle, kind) {
-                        (Idle::Parked, _) => client::park(port, "/echo", &sid).await.map(|_| None),
+                        (Idle::Parked, _) => client::park(port, "/echo", &sid, resume)
+                            .await
+                            .map(|_| None),
                         (Idle::Websocket, Kind::Floor) => {
                             Receiver::open(Transport::RawWs, port, "/echo", &sid, false)
                                 .await
                                 .map(Some)
                         }
                         (Idle::Websocket, _) => {
-                            Receiver::open(Transport::Websocket, port, "/echo", &sid, false)
+                            Receiver::open(Transport::Websocket, port, "/echo", &sid, resume)
                                 .await
                                 .map(Some)
                         }
                         (Idle::XhrStreaming, _) => {
-                            Receiver::open(Transport::XhrStreaming, port, "/echo", &sid, false)
+                            Receiver::open(Transport::XhrStreaming, port, "/echo", &sid, resume)
                                 .await
                                 .map(Some)
                         }
@@ -1308,7 +1311,7 @@ async fn run(opts: Opts, args: Vec<String>, high_priority: bool) -> (String, ser
     );
     if ctx.opts.runs("memory") {
         for idle in [Idle::Websocket, Idle::XhrStreaming, Idle::Parked] {
-            for kind in [Kind::Floor, Kind::SockJs, Kind::Node] {
+            for kind in [Kind::Floor, Kind::SockJs, Kind::SockJsResume, Kind::Node] {
                 if !ctx.available(kind) || (kind == Kind::Floor && idle != Idle::Websocket) {
                     continue;
                 }
@@ -2207,6 +2210,38 @@ fn targets(
                 goal: format!("≤ {goal} KiB"),
                 measured: per.map_or("–".into(), |k| format!("{k:.2} KiB")),
                 met: per.map(|k| k <= goal && r.errors == 0),
+                paired: None,
+            });
+        }
+    }
+    // An idle session within 1 KiB of a bare actix-ws one, resume off and
+    // on (client-js asks for it by default).
+    let floor = memory
+        .iter()
+        .find(|r| r.server == Kind::Floor && r.idle == Idle::Websocket);
+    for kind in [Kind::SockJs, Kind::SockJsResume] {
+        let ours = memory
+            .iter()
+            .find(|r| r.server == kind && r.idle == Idle::Websocket);
+        if let (Some(floor), Some(ours)) = (floor, ours) {
+            let (f, o) = (floor.per_session_kib(), ours.per_session_kib());
+            t.push(Target {
+                what: format!(
+                    "memory per idle WebSocket session{}, against bare actix-ws",
+                    if kind == Kind::SockJsResume {
+                        ", resume on"
+                    } else {
+                        ""
+                    }
+                ),
+                goal: "≤ floor + 1 KiB".into(),
+                measured: match (o, f) {
+                    (Some(o), Some(f)) => format!("{o:.2} KiB vs {f:.2} KiB = {:+.2} KiB", o - f),
+                    _ => "–".into(),
+                },
+                met: o
+                    .zip(f)
+                    .map(|(o, f)| o <= f + 1.0 && ours.errors == 0 && floor.errors == 0),
                 paired: None,
             });
         }
