@@ -296,6 +296,25 @@ impl SockJs {
         self.configure(|c| c.max_sessions = max)
     }
 
+    /// The most bytes of the opening request's headers a session keeps
+    /// for its life ([`Session::request`](crate::Session::request): names,
+    /// values and a byte of each separator, the opening connection's own
+    /// headers not counted). A request that would open a session with more
+    /// gets 431 `Request headers too large.`, so that `max_sessions` times
+    /// this bounds what sessions keep of headers (actix-web itself takes
+    /// request heads of up to about 128 KiB). Defaults to 16 KiB
+    /// ([`DEFAULT_MAX_HEADER_BYTES`](crate::config::DEFAULT_MAX_HEADER_BYTES)),
+    /// Node's bound on a whole request head: what a browser sends, cookies
+    /// included, is far below it.
+    ///
+    /// ```
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).max_header_bytes(8 * 1024);
+    /// # drop(s);
+    /// ```
+    pub fn max_header_bytes(self, max: usize) -> Self {
+        self.configure(|c| c.max_header_bytes = max)
+    }
+
     /// Bounds the outbound queue of each session: at most `messages`
     /// messages and `bytes` bytes of text wait for the client (an empty
     /// queue takes one message of any size). Defaults to 1024 messages and

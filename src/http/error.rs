@@ -26,6 +26,8 @@ pub(crate) enum RequestError {
     InvalidCallback,
     /// A body over the limit (in bytes).
     TooLarge(usize),
+    /// A new session's headers over the limit (in bytes).
+    HeadersTooLarge(usize),
     /// The body ended early or could not be read.
     IncompleteBody,
     /// The service is at its session bound.
@@ -74,7 +76,7 @@ impl RequestError {
             | RequestError::NotYetDurable
             | RequestError::SessionMoving => R::ClusterUnavailable,
             RequestError::Remote(..) => R::Other,
-            RequestError::TooLarge(_) => R::TooLarge,
+            RequestError::TooLarge(_) | RequestError::HeadersTooLarge(_) => R::TooLarge,
             RequestError::BodyTimeout => R::BodyTimeout,
             RequestError::SendInProgress | RequestError::OutOfOrder => R::SendInProgress,
             RequestError::NotFound => R::NotFound,
@@ -100,6 +102,7 @@ impl RequestError {
             self,
             RequestError::TooManySessions
                 | RequestError::TooLarge(_)
+                | RequestError::HeadersTooLarge(_)
                 | RequestError::BodyTimeout
                 | RequestError::ShuttingDown
                 | RequestError::ClusterUnavailable
@@ -120,6 +123,10 @@ impl fmt::Display for RequestError {
             RequestError::TooLarge(limit) => {
                 write!(f, "Payload too large: the limit is {limit} bytes.")
             }
+            RequestError::HeadersTooLarge(limit) => write!(
+                f,
+                "Request headers too large: a session keeps at most {limit} bytes of them."
+            ),
             RequestError::IncompleteBody => f.write_str("Incomplete request body."),
             RequestError::TooManySessions => f.write_str("Too many sessions."),
             RequestError::SendInProgress => f.write_str(
@@ -158,6 +165,7 @@ impl ResponseError for RequestError {
             | RequestError::CallbackRequired
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RequestError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             RequestError::TooManySessions
             | RequestError::ShuttingDown
             | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,

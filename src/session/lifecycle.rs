@@ -252,6 +252,10 @@ impl Sessions {
         if self.shutting_down.load(Ordering::Relaxed) {
             return Err(RequestError::ShuttingDown);
         }
+        let limit = self.config.max_header_bytes;
+        if super::request::kept_header_bytes(req) > limit {
+            return Err(RequestError::HeadersTooLarge(limit));
+        }
         match &self.accept {
             None => Ok(Some(Accepted::default())),
             Some(accept) => accept(req.clone())

@@ -1,6 +1,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{cookie::Cookie, HttpRequest};
 
 /// What the request that opened a session carried, kept for the session's
@@ -168,18 +169,25 @@ const NOT_KEPT: [&str; 10] = [
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers(Box<[u8]>);
 
+/// The headers of `req` a session keeps.
+fn kept(req: &HttpRequest) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+    req.headers()
+        .iter()
+        .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
+}
+
+/// The bytes a session opened by `req` would keep of its headers (see
+/// [`crate::SockJs::max_header_bytes`]).
+pub(crate) fn kept_header_bytes(req: &HttpRequest) -> usize {
+    kept(req).map(|(n, v)| n.as_str().len() + v.len() + 2).sum()
+}
+
 impl Headers {
     fn copy(req: &HttpRequest) -> Self {
-        let kept = || {
-            req.headers()
-                .iter()
-                .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
-        };
-        let size = kept().map(|(n, v)| n.as_str().len() + v.len() + 2).sum();
-        let mut lines = Vec::with_capacity(size);
+        let mut lines = Vec::with_capacity(kept_header_bytes(req));
         // A name has no `:` (it is a token) and a value no line break, so
         // the lines split back as they were.
-        for (name, value) in kept() {
+        for (name, value) in kept(req) {
             lines.extend_from_slice(name.as_str().as_bytes());
             lines.push(b':');
             lines.extend_from_slice(value.as_bytes());

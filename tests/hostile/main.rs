@@ -638,3 +638,82 @@ async fn a_websocket_that_does_not_read_is_held_to_the_queue_limit() {
     );
     drop(stream);
 }
+
+// ------------------------------------------- 13. headers a session keeps
+
+/// A session keeps its opening request's headers for its life, so a client
+/// sending the ~128 KiB of headers actix-web takes, on every session it
+/// opens, would pin `max_sessions` times that: the bound refuses it first.
+#[actix_web::test]
+async fn a_session_keeps_at_most_max_header_bytes_of_headers() {
+    let (server, _ended) = echo(|s| s.max_header_bytes(4096));
+    let base = format!("{}/s", server.base());
+    // name + ':' + value + '\n': 5 + 4,000 + 2, with Host and the rest under 4,096
+    let under = "x".repeat(4000);
+    let over = "x".repeat(4100);
+
+    // Over: 431 with the reason (and CORS, so a page can read it), no session.
+    let url = session_url(&base);
+    let r = post(&format!("{url}/xhr"), &[("X-Big", &over)], "").await;
+    r.assert_status(431);
+    r.assert_body("Request headers too large: a session keeps at most 4096 bytes of them.");
+    r.verify_cors(None);
+    post(&format!("{url}/xhr_send"), &[], "[\"x\"]")
+        .await
+        .assert_status(404);
+    let ws = format!("{}/s/000/{}/websocket", server.ws_base(), uuid());
+    let request = tokio_tungstenite::tungstenite::http::Request::builder()
+        .uri(&ws)
+        .header("Host", server.ws_base().trim_start_matches("ws://"))
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "websocket")
+        .header("Sec-WebSocket-Version", "13")
+        .header(
+            "Sec-WebSocket-Key",
+            tokio_tungstenite::tungstenite::handshake::client::generate_key(),
+        )
+        .header("X-Big", &over)
+        .body(())
+        .expect("a request");
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status().as_u16(), 431, "websocket: {r:?}")
+        }
+        other => panic!("websocket with headers over the bound: {other:?}"),
+    }
+
+    // Under: the session opens and echoes, and keeps what it was sent.
+    let url = session_url(&base);
+    post(&format!("{url}/xhr"), &[("X-Big", &under)], "")
+        .await
+        .assert_body("o\n");
+    post(&format!("{url}/xhr_send"), &[], "[\"still here\"]")
+        .await
+        .assert_status(204);
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"still here\"]\n");
+}
+
+/// The default bound, 16 KiB: far above what a browser sends, far below
+/// what actix-web takes.
+#[actix_web::test]
+async fn the_default_header_bound_is_16_kib() {
+    let (server, _ended) = echo(|s| s);
+    let base = format!("{}/s", server.base());
+    let r = post(
+        &format!("{}/xhr", session_url(&base)),
+        &[("Cookie", &"c".repeat(17 * 1024))],
+        "",
+    )
+    .await;
+    r.assert_status(431);
+    r.assert_body("Request headers too large: a session keeps at most 16384 bytes of them.");
+    post(
+        &format!("{}/xhr", session_url(&base)),
+        &[("Cookie", &"c".repeat(15 * 1024))],
+        "",
+    )
+    .await
+    .assert_body("o\n");
+}
