@@ -43,10 +43,10 @@ pub const DEFAULT_BUFFER_BUDGET: usize = 256 * 1024 * 1024;
 pub const MAX_ID_LEN: usize = 128;
 /// Default bound on live sessions per service: 100,000.
 pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
-/// Default bound on the opening request's headers a session keeps
-/// ([`SockJs::max_header_bytes`](crate::SockJs::max_header_bytes)): 16 KiB,
+/// Default bound on what a session keeps of its opening request
+/// ([`SockJs::max_request_bytes`](crate::SockJs::max_request_bytes)): 16 KiB,
 /// Node's own bound on a whole request head.
-pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 16 * 1024;
 /// Default `sockjs_url` the iframe page loads.
 pub const DEFAULT_SOCKJS_URL: &str =
     "https://cdn.jsdelivr.net/npm/sockjs-client@1/dist/sockjs.min.js";
@@ -141,7 +141,7 @@ pub(crate) struct Config {
     pub cookie_needed: bool,
     pub sockjs_url: String,
     pub max_sessions: usize,
-    pub max_header_bytes: usize,
+    pub max_request_bytes: usize,
     pub resume: bool,
     pub resume_window: Duration,
     pub client_heartbeat: Duration,
@@ -167,7 +167,7 @@ impl Default for Config {
             cookie_needed: false,
             sockjs_url: DEFAULT_SOCKJS_URL.to_owned(),
             max_sessions: DEFAULT_MAX_SESSIONS,
-            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
             resume: true,
             resume_window: DEFAULT_RESUME_WINDOW,
             client_heartbeat: DEFAULT_CLIENT_HEARTBEAT,

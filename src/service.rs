@@ -296,23 +296,25 @@ impl SockJs {
         self.configure(|c| c.max_sessions = max)
     }
 
-    /// The most bytes of the opening request's headers a session keeps
-    /// for its life ([`Session::request`](crate::Session::request): names,
+    /// The most bytes a session keeps of its opening request for its life
+    /// ([`Session::request`](crate::Session::request)): its headers (names,
     /// values and a byte of each separator, the opening connection's own
-    /// headers not counted). A request that would open a session with more
-    /// gets 431 `Request headers too large.`, so that `max_sessions` times
-    /// this bounds what sessions keep of headers (actix-web itself takes
+    /// headers not counted), path and query string. A request that would
+    /// open a session keeping more is refused, and no session is made: 431
+    /// `Request headers too large: ...` when its headers alone are over the
+    /// bound, else 414 `Request URL too long: ...`. So `max_sessions` times
+    /// this bounds what sessions keep of requests (actix-web itself takes
     /// request heads of up to about 128 KiB). Defaults to 16 KiB
-    /// ([`DEFAULT_MAX_HEADER_BYTES`](crate::config::DEFAULT_MAX_HEADER_BYTES)),
+    /// ([`DEFAULT_MAX_REQUEST_BYTES`](crate::config::DEFAULT_MAX_REQUEST_BYTES)),
     /// Node's bound on a whole request head: what a browser sends, cookies
     /// included, is far below it.
     ///
     /// ```
-    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).max_header_bytes(8 * 1024);
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).max_request_bytes(8 * 1024);
     /// # drop(s);
     /// ```
-    pub fn max_header_bytes(self, max: usize) -> Self {
-        self.configure(|c| c.max_header_bytes = max)
+    pub fn max_request_bytes(self, max: usize) -> Self {
+        self.configure(|c| c.max_request_bytes = max)
     }
 
     /// Bounds the outbound queue of each session: at most `messages`

@@ -28,6 +28,8 @@ pub(crate) enum RequestError {
     TooLarge(usize),
     /// A new session's headers over the limit (in bytes).
     HeadersTooLarge(usize),
+    /// A new session's path and query, with its headers, over the limit.
+    UrlTooLong(usize),
     /// The body ended early or could not be read.
     IncompleteBody,
     /// The service is at its session bound.
@@ -76,7 +78,9 @@ impl RequestError {
             | RequestError::NotYetDurable
             | RequestError::SessionMoving => R::ClusterUnavailable,
             RequestError::Remote(..) => R::Other,
-            RequestError::TooLarge(_) | RequestError::HeadersTooLarge(_) => R::TooLarge,
+            RequestError::TooLarge(_)
+            | RequestError::HeadersTooLarge(_)
+            | RequestError::UrlTooLong(_) => R::TooLarge,
             RequestError::BodyTimeout => R::BodyTimeout,
             RequestError::SendInProgress | RequestError::OutOfOrder => R::SendInProgress,
             RequestError::NotFound => R::NotFound,
@@ -103,6 +107,7 @@ impl RequestError {
             RequestError::TooManySessions
                 | RequestError::TooLarge(_)
                 | RequestError::HeadersTooLarge(_)
+                | RequestError::UrlTooLong(_)
                 | RequestError::BodyTimeout
                 | RequestError::ShuttingDown
                 | RequestError::ClusterUnavailable
@@ -125,7 +130,11 @@ impl fmt::Display for RequestError {
             }
             RequestError::HeadersTooLarge(limit) => write!(
                 f,
-                "Request headers too large: a session keeps at most {limit} bytes of them."
+                "Request headers too large: a session keeps at most {limit} bytes of its opening request."
+            ),
+            RequestError::UrlTooLong(limit) => write!(
+                f,
+                "Request URL too long: a session keeps at most {limit} bytes of its opening request."
             ),
             RequestError::IncompleteBody => f.write_str("Incomplete request body."),
             RequestError::TooManySessions => f.write_str("Too many sessions."),
@@ -166,6 +175,7 @@ impl ResponseError for RequestError {
             | RequestError::InvalidCallback => StatusCode::INTERNAL_SERVER_ERROR,
             RequestError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             RequestError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            RequestError::UrlTooLong(_) => StatusCode::URI_TOO_LONG,
             RequestError::TooManySessions
             | RequestError::ShuttingDown
             | RequestError::ClusterUnavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -252,9 +252,14 @@ impl Sessions {
         if self.shutting_down.load(Ordering::Relaxed) {
             return Err(RequestError::ShuttingDown);
         }
-        let limit = self.config.max_header_bytes;
-        if super::request::kept_header_bytes(req) > limit {
+        // What the session would keep of the request, bounded.
+        let limit = self.config.max_request_bytes;
+        let headers = super::request::kept_header_bytes(req);
+        if headers > limit {
             return Err(RequestError::HeadersTooLarge(limit));
+        }
+        if headers + req.path().len() + req.query_string().len() > limit {
+            return Err(RequestError::UrlTooLong(limit));
         }
         match &self.accept {
             None => Ok(Some(Accepted::default())),

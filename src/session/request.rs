@@ -177,7 +177,7 @@ fn kept(req: &HttpRequest) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> 
 }
 
 /// The bytes a session opened by `req` would keep of its headers (see
-/// [`crate::SockJs::max_header_bytes`]).
+/// [`crate::SockJs::max_request_bytes`]).
 pub(crate) fn kept_header_bytes(req: &HttpRequest) -> usize {
     kept(req).map(|(n, v)| n.as_str().len() + v.len() + 2).sum()
 }

@@ -639,24 +639,27 @@ async fn a_websocket_that_does_not_read_is_held_to_the_queue_limit() {
     drop(stream);
 }
 
-// ------------------------------------------- 13. headers a session keeps
+// ------------------------------- 13. what a session keeps of its request
 
 /// A session keeps its opening request's headers for its life, so a client
 /// sending the ~128 KiB of headers actix-web takes, on every session it
 /// opens, would pin `max_sessions` times that: the bound refuses it first.
 #[actix_web::test]
-async fn a_session_keeps_at_most_max_header_bytes_of_headers() {
-    let (server, _ended) = echo(|s| s.max_header_bytes(4096));
+async fn a_session_keeps_at_most_max_request_bytes_of_its_opening_request() {
+    let (server, _ended) = echo(|s| s.max_request_bytes(4096));
     let base = format!("{}/s", server.base());
-    // name + ':' + value + '\n': 5 + 4,000 + 2, with Host and the rest under 4,096
-    let under = "x".repeat(4000);
+    // name + ':' + value + '\n': 5 + 3,800 + 2, with Host, the rest and the
+    // path under 4,096
+    let under = "x".repeat(3800);
     let over = "x".repeat(4100);
 
     // Over: 431 with the reason (and CORS, so a page can read it), no session.
     let url = session_url(&base);
     let r = post(&format!("{url}/xhr"), &[("X-Big", &over)], "").await;
     r.assert_status(431);
-    r.assert_body("Request headers too large: a session keeps at most 4096 bytes of them.");
+    r.assert_body(
+        "Request headers too large: a session keeps at most 4096 bytes of its opening request.",
+    );
     r.verify_cors(None);
     post(&format!("{url}/xhr_send"), &[], "[\"x\"]")
         .await
@@ -682,6 +685,15 @@ async fn a_session_keeps_at_most_max_header_bytes_of_headers() {
         other => panic!("websocket with headers over the bound: {other:?}"),
     }
 
+    // A query that takes it over: 414.
+    let url = session_url(&base);
+    let r = post(&format!("{url}/xhr?q={over}"), &[], "").await;
+    r.assert_status(414);
+    r.assert_body(
+        "Request URL too long: a session keeps at most 4096 bytes of its opening request.",
+    );
+    r.verify_cors(None);
+
     // Under: the session opens and echoes, and keeps what it was sent.
     let url = session_url(&base);
     post(&format!("{url}/xhr"), &[("X-Big", &under)], "")
@@ -698,7 +710,7 @@ async fn a_session_keeps_at_most_max_header_bytes_of_headers() {
 /// The default bound, 16 KiB: far above what a browser sends, far below
 /// what actix-web takes.
 #[actix_web::test]
-async fn the_default_header_bound_is_16_kib() {
+async fn the_default_request_bound_is_16_kib() {
     let (server, _ended) = echo(|s| s);
     let base = format!("{}/s", server.base());
     let r = post(
@@ -708,7 +720,9 @@ async fn the_default_header_bound_is_16_kib() {
     )
     .await;
     r.assert_status(431);
-    r.assert_body("Request headers too large: a session keeps at most 16384 bytes of them.");
+    r.assert_body(
+        "Request headers too large: a session keeps at most 16384 bytes of its opening request.",
+    );
     post(
         &format!("{}/xhr", session_url(&base)),
         &[("Cookie", &"c".repeat(15 * 1024))],
