@@ -289,15 +289,22 @@ impl Sessions {
         };
         let open = match self.registry.by_token(token) {
             // It answers to this URL from now on.
-            Some(inner) if self.registry.alias(id, &inner) => {
-                self.metrics.resumed();
-                #[cfg(feature = "redis")]
-                if let Some(link) = &self.cluster {
-                    link.claim(id);
+            Some(inner) => match self.registry.alias(id, &inner) {
+                Some(aliased) => {
+                    self.metrics.resumed();
+                    #[cfg(feature = "redis")]
+                    if let Some(link) = &self.cluster {
+                        link.claim(id);
+                        if let Some(old) = &aliased.forgotten {
+                            link.release(old);
+                        }
+                    }
+                    #[cfg(not(feature = "redis"))]
+                    let _ = aliased;
+                    return Some(Open::Session(inner, AttachMode::Resumed));
                 }
-                return Some(Open::Session(inner, AttachMode::Resumed));
-            }
-            Some(_) => Open::ResumeFailed("Resume failed: session id taken"),
+                None => Open::ResumeFailed("Resume failed: session id taken"),
+            },
             None => Open::ResumeFailed(self.unknown_token(token)),
         };
         if let Open::ResumeFailed(why) = &open {

@@ -38,6 +38,12 @@ use crate::protocol::inbound::Texts;
 use crate::protocol::message::Message;
 use crate::protocol::transport::Transport;
 
+/// The most URL ids a resumable session answers to beside its first: a
+/// client that came back on more has left the oldest behind (client-js
+/// takes a new URL at each resume), and a client that resumes on new URLs
+/// forever cannot grow the registry.
+pub(crate) const MAX_ALIASES: usize = 8;
+
 /// Shared innards of one session.
 pub(crate) struct Inner {
     pub key: Key,
@@ -328,11 +334,11 @@ impl Inner {
     }
 
     /// Remembers another URL id this session answers to.
-    pub(crate) fn add_alias(&self, id: Arc<str>) {
-        self.aliases
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(id);
+    /// Adds a URL id; the oldest one it forgets, past [`MAX_ALIASES`].
+    pub(crate) fn add_alias(&self, id: Arc<str>) -> Option<Arc<str>> {
+        let mut aliases = self.aliases.lock().unwrap_or_else(|e| e.into_inner());
+        aliases.push(id);
+        (aliases.len() > MAX_ALIASES).then(|| aliases.remove(0))
     }
 
     /// The URL ids this session came back on.

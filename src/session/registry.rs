@@ -33,6 +33,14 @@ pub(crate) struct Registry {
 #[derive(Debug)]
 pub(crate) struct Full;
 
+/// What [`Registry::alias`] did.
+pub(crate) struct Aliased {
+    /// The oldest alias, no longer a name of the session (a cluster
+    /// releases its claim).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub forgotten: Option<Arc<str>>,
+}
+
 impl Registry {
     pub fn new(max: usize) -> Self {
         Registry {
@@ -125,16 +133,22 @@ impl Registry {
     }
 
     /// Makes `id` another name of `inner` (a resumable session that came
-    /// back on a new URL). False when `id` names another session.
-    pub fn alias(&self, id: &str, inner: &Arc<Inner>) -> bool {
+    /// back on a new URL); `None` when `id` names another session. Past
+    /// [`MAX_ALIASES`](super::MAX_ALIASES) the oldest alias is forgotten.
+    pub fn alias(&self, id: &str, inner: &Arc<Inner>) -> Option<Aliased> {
         let mut map = self.map();
         match map.get(id) {
-            Some(s) => Arc::ptr_eq(s, inner),
+            Some(s) => Arc::ptr_eq(s, inner).then_some(Aliased { forgotten: None }),
             None => {
                 let id: Arc<str> = id.into();
                 map.insert(id.clone(), inner.clone());
-                inner.add_alias(id);
-                true
+                let forgotten = inner.add_alias(id);
+                if let Some(old) = &forgotten {
+                    if map.get(old).is_some_and(|s| Arc::ptr_eq(s, inner)) {
+                        map.remove(old);
+                    }
+                }
+                Some(Aliased { forgotten })
             }
         }
     }

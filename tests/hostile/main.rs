@@ -731,3 +731,58 @@ async fn the_default_request_bound_is_16_kib() {
     .await
     .assert_body("o\n");
 }
+
+/// A resumable session answers to each URL it came back on; a client that
+/// resumes on new URLs forever would grow the registry with them, so past
+/// eight the oldest is forgotten (client-js takes a new URL at each resume
+/// and never goes back to an old one).
+#[actix_web::test]
+async fn a_session_answers_to_its_first_url_and_its_last_eight() {
+    let (server, _ended) = echo(|s| s.heartbeat(Duration::from_millis(50)));
+    let base = format!("{}/s", server.base());
+    let first = session_url(&base);
+    post(&format!("{first}/xhr?resume=1"), &[], "")
+        .await
+        .assert_body("o\n");
+    let text = post(&format!("{first}/xhr?resume=1&ack=0"), &[], "")
+        .await
+        .text();
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("x{\"token\":\""))
+        .and_then(|t| t.strip_suffix("\"}"))
+        .unwrap_or_else(|| panic!("no token in {text:?}"))
+        .to_owned();
+    let mut urls = Vec::new();
+    for _ in 0..20 {
+        let url = session_url(&base);
+        let r = post(&format!("{url}/xhr?resume={token}&ack=0"), &[], "").await;
+        r.assert_status(200);
+        assert!(!r.text().contains("c["), "resumed on {url}: {:?}", r.text());
+        urls.push(url);
+    }
+    // The twelve oldest new URLs are forgotten; the last eight and the
+    // first reach the session.
+    for (i, url) in urls.iter().enumerate().take(12) {
+        let r = post(&format!("{url}/xhr_send?seq=1&ack=0"), &[], "[\"lost\"]").await;
+        assert_eq!(r.status, 404, "url {i}: {:?}", r.text());
+    }
+    let sends = [(&urls[12], "[\"one\"]"), (&urls[19], "[\"two\"]"), (&first, "[\"three\"]")];
+    for (seq, (url, body)) in (1..).zip(sends) {
+        post(&format!("{url}/xhr_send?seq={seq}&ack=0"), &[], body)
+            .await
+            .assert_status(204);
+    }
+    let mut got = String::new();
+    for _ in 0..20 {
+        if got.contains("three") {
+            break;
+        }
+        got += &post(&format!("{}/xhr?resume={token}&ack=0", urls[19]), &[], "")
+            .await
+            .text();
+    }
+    for m in ["one", "two", "three"] {
+        assert!(got.contains(m), "{m} echoed: {got:?}");
+    }
+}
