@@ -767,7 +767,11 @@ async fn a_session_answers_to_its_first_url_and_its_last_eight() {
         let r = post(&format!("{url}/xhr_send?seq=1&ack=0"), &[], "[\"lost\"]").await;
         assert_eq!(r.status, 404, "url {i}: {:?}", r.text());
     }
-    let sends = [(&urls[12], "[\"one\"]"), (&urls[19], "[\"two\"]"), (&first, "[\"three\"]")];
+    let sends = [
+        (&urls[12], "[\"one\"]"),
+        (&urls[19], "[\"two\"]"),
+        (&first, "[\"three\"]"),
+    ];
     for (seq, (url, body)) in (1..).zip(sends) {
         post(&format!("{url}/xhr_send?seq={seq}&ack=0"), &[], body)
             .await
