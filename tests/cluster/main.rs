@@ -519,18 +519,7 @@ async fn a_resume_that_reaches_a_stopping_node_is_told_to_come_back() {
 
     // A resumable xhr-polling session on the stopping node.
     let url = format!("{base}/000/{}", uuid());
-    post(&format!("{url}/xhr?resume=1"), &[], "")
-        .await
-        .assert_body("o\n");
-    let text = post(&format!("{url}/xhr?resume=1&ack=0"), &[], "")
-        .await
-        .text();
-    let token = text
-        .lines()
-        .find_map(|l| l.strip_prefix("x{\"token\":\""))
-        .and_then(|t| t.strip_suffix("\"}"))
-        .unwrap_or_else(|| panic!("no token in {text:?}"))
-        .to_owned();
+    let token = open_resumable(&url).await;
     post(&format!("{url}/xhr_send?seq=1&ack=0"), &[], "[\"kept\"]")
         .await
         .assert_status(204);

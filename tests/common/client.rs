@@ -351,6 +351,22 @@ pub async fn post(url: &str, headers: &[(&str, &str)], body: &str) -> Response {
     awc_request("POST", url, headers, Some(body.as_bytes())).await
 }
 
+/// Opens a resumable session at the session URL `url` over xhr-polling
+/// (`resume=1`: the open frame, then the token frame); returns its token.
+pub async fn open_resumable(url: &str) -> String {
+    post(&format!("{url}/xhr?resume=1"), &[], "")
+        .await
+        .assert_body("o\n");
+    let text = post(&format!("{url}/xhr?resume=1&ack=0"), &[], "")
+        .await
+        .text();
+    text.lines()
+        .find_map(|l| l.strip_prefix("x{\"token\":\""))
+        .and_then(|t| t.strip_suffix("\"}"))
+        .unwrap_or_else(|| panic!("no token in {text:?}"))
+        .to_owned()
+}
+
 /// [`post`] for a request meant to wait longer than [`TIMEOUT`] for its
 /// answer (a poll that waits for a message), bounded by `timeout`.
 pub async fn post_within(url: &str, body: &str, timeout: Duration) -> Response {

@@ -741,18 +741,7 @@ async fn a_session_answers_to_its_first_url_and_its_last_eight() {
     let (server, _ended) = echo(|s| s.heartbeat(Duration::from_millis(50)));
     let base = format!("{}/s", server.base());
     let first = session_url(&base);
-    post(&format!("{first}/xhr?resume=1"), &[], "")
-        .await
-        .assert_body("o\n");
-    let text = post(&format!("{first}/xhr?resume=1&ack=0"), &[], "")
-        .await
-        .text();
-    let token = text
-        .lines()
-        .find_map(|l| l.strip_prefix("x{\"token\":\""))
-        .and_then(|t| t.strip_suffix("\"}"))
-        .unwrap_or_else(|| panic!("no token in {text:?}"))
-        .to_owned();
+    let token = open_resumable(&first).await;
     let mut urls = Vec::new();
     for _ in 0..20 {
         let url = session_url(&base);
