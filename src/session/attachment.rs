@@ -73,7 +73,7 @@ impl Attachment {
         match attached {
             Attach::Attached(id, wake_supervisor) => {
                 if wake_supervisor {
-                    inner.supervisor.notify_one();
+                    inner.supervisor.ring();
                 }
                 // A receiver it replaces learns it at its next look.
                 inner.wake_receiver();
@@ -150,7 +150,7 @@ impl Drop for Attachment {
             tracing::debug!("session {}: receiver aborted, interrupted", self.inner.id);
             self.inner.wake_all();
         } else if detach.wake_supervisor {
-            self.inner.supervisor.notify_one();
+            self.inner.supervisor.ring();
         }
     }
 }

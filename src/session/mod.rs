@@ -68,7 +68,7 @@ pub(crate) struct Inner {
     room: Notify,
     /// Wakes the session's supervisor: a deadline moved earlier, or the
     /// session closed.
-    supervisor: Notify,
+    supervisor: Alarm,
     /// Wakes [`Session::closed`] waiters.
     closed: Notify,
     /// Bounds of the handler's inbound queue.
@@ -87,6 +87,31 @@ pub(crate) struct Inner {
     /// most sessions have none, and it is 112 bytes).
     #[cfg(feature = "redis")]
     pub(crate) mirror: std::sync::OnceLock<Box<crate::cluster::mirror::Mirror>>,
+}
+
+/// Wakes one task that waits for it, and is kept when it is rung before the
+/// task looks (like [`Notify::notify_one`]'s permit). It takes no room in the
+/// waiting future, where a `Notify`'s `Notified` takes 64 bytes: the
+/// session's supervisor waits on one for its whole life.
+#[derive(Default)]
+pub(crate) struct Alarm {
+    waker: AtomicWaker,
+    rung: AtomicBool,
+}
+
+impl Alarm {
+    /// Rings: the waiting task runs (now, or at its next look).
+    pub(crate) fn ring(&self) {
+        self.rung.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
+    /// Whether it was rung since the last look (which it takes back);
+    /// otherwise `cx`'s task is woken at the next ring.
+    pub(crate) fn rung(&self, cx: &Context<'_>) -> bool {
+        self.waker.register(cx.waker());
+        self.rung.swap(false, Ordering::AcqRel)
+    }
 }
 
 impl Inner {
@@ -122,7 +147,7 @@ impl Inner {
             state: Mutex::new(state),
             receiver: AtomicWaker::new(),
             room: Notify::new(),
-            supervisor: Notify::new(),
+            supervisor: Alarm::default(),
             closed: Notify::new(),
             inbound_limits: Limits {
                 messages: config.inbound_messages.max(1),
@@ -161,7 +186,7 @@ impl Inner {
     /// After a close: everyone waiting learns it, and the close hooks run.
     fn wake_all(&self) {
         self.receiver.wake();
-        self.supervisor.notify_one();
+        self.supervisor.ring();
         self.room.notify_waiters();
         self.closed.notify_waiters();
         self.inbound_ready.wake();
@@ -858,5 +883,50 @@ impl Drop for MessageStream {
     fn drop(&mut self) {
         self.inner.lock().reader_gone();
         self.inner.inbound_room.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Alarm;
+    use futures_util::task::{waker, ArcWake};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Context;
+
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+    impl ArcWake for Count {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_alarm_rung_before_the_look_is_kept_and_taken_once() {
+        let alarm = Alarm::default();
+        let count = Arc::new(Count::default());
+        let w = waker(count.clone());
+        let cx = Context::from_waker(&w);
+        alarm.ring();
+        assert!(alarm.rung(&cx), "a ring before the look is kept");
+        assert!(!alarm.rung(&cx), "and taken by the look");
+        assert_eq!(count.0.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn an_alarm_wakes_the_task_that_looked() {
+        let alarm = Alarm::default();
+        let count = Arc::new(Count::default());
+        let w = waker(count.clone());
+        let cx = Context::from_waker(&w);
+        assert!(!alarm.rung(&cx));
+        alarm.ring();
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "the waiting task is woken"
+        );
+        assert!(alarm.rung(&cx), "and finds the ring at its next look");
     }
 }
