@@ -18,21 +18,19 @@ use actix_web::{cookie::Cookie, HttpRequest};
 ///     println!("{:?} {token:?} {user_agent:?} {sid:?}", req.peer_addr());
 /// }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RequestInfo {
+    /// The headers, and in front of them in the same buffer the path and
+    /// the query string: one allocation for all three.
     headers: Headers,
     peer_addr: Option<SocketAddr>,
-    path: Box<str>,
-    query: Box<str>,
 }
 
 impl RequestInfo {
     pub(crate) fn from_request(req: &HttpRequest) -> Self {
         RequestInfo {
-            headers: Headers::copy(req),
+            headers: Headers::copy(req, req.path(), req.query_string()),
             peer_addr: req.peer_addr(),
-            path: req.path().into(),
-            query: req.query_string().into(),
         }
     }
 
@@ -66,7 +64,7 @@ impl RequestInfo {
     /// # }
     /// ```
     pub fn path(&self) -> &str {
-        &self.path
+        self.headers.text(0, self.headers.query_at)
     }
 
     /// The raw query string, without `?`.
@@ -77,7 +75,8 @@ impl RequestInfo {
     /// # }
     /// ```
     pub fn query_string(&self) -> &str {
-        &self.query
+        self.headers
+            .text(self.headers.query_at, self.headers.lines_at)
     }
 
     /// The first value of a query parameter, percent-decoded.
@@ -88,7 +87,7 @@ impl RequestInfo {
     /// # drop(room); }
     /// ```
     pub fn query_param(&self, name: &str) -> Option<String> {
-        query_param(&self.query, name)
+        query_param(self.query_string(), name)
     }
 
     /// The value of a cookie sent with the request.
@@ -107,6 +106,17 @@ impl RequestInfo {
             .filter_map(|pair| Cookie::parse(pair.trim()).ok())
             .find(|c| c.name() == name)
             .map(|c| c.value().to_owned())
+    }
+}
+
+impl fmt::Debug for RequestInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestInfo")
+            .field("headers", &self.headers)
+            .field("peer_addr", &self.peer_addr)
+            .field("path", &self.path())
+            .field("query", &self.query_string())
+            .finish()
     }
 }
 
@@ -166,8 +176,23 @@ const NOT_KEPT: [&str; 10] = [
 /// }
 /// # }
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Headers(Box<[u8]>);
+#[derive(Clone, Default)]
+pub struct Headers {
+    /// What the session keeps of its opening request, in one buffer: its
+    /// path, its query string (from `query_at`), then its header lines
+    /// (from `lines_at`), which are all that [`Headers`] shows.
+    buf: Box<[u8]>,
+    query_at: u32,
+    lines_at: u32,
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw() == other.raw()
+    }
+}
+
+impl Eq for Headers {}
 
 /// The headers of `req` a session keeps.
 fn kept(req: &HttpRequest) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
@@ -183,22 +208,52 @@ pub(crate) fn kept_header_bytes(req: &HttpRequest) -> usize {
 }
 
 impl Headers {
-    fn copy(req: &HttpRequest) -> Self {
-        let mut lines = Vec::with_capacity(kept_header_bytes(req));
+    /// The kept headers of `req`, behind `path` and `query` (see
+    /// [`RequestInfo`]). A request too big for the offsets (4 GiB: no HTTP
+    /// server takes one) keeps its headers only.
+    fn copy(req: &HttpRequest, path: &str, query: &str) -> Self {
+        let (path, query) = match u32::try_from(path.len() + query.len()) {
+            Ok(_) => (path, query),
+            Err(_) => ("", ""),
+        };
+        let mut buf = Vec::with_capacity(path.len() + query.len() + kept_header_bytes(req));
+        buf.extend_from_slice(path.as_bytes());
+        buf.extend_from_slice(query.as_bytes());
         // A name has no `:` (it is a token) and a value no line break, so
         // the lines split back as they were.
         for (name, value) in kept(req) {
-            lines.extend_from_slice(name.as_str().as_bytes());
-            lines.push(b':');
-            lines.extend_from_slice(value.as_bytes());
-            lines.push(b'\n');
+            buf.extend_from_slice(name.as_str().as_bytes());
+            buf.push(b':');
+            buf.extend_from_slice(value.as_bytes());
+            buf.push(b'\n');
         }
-        Headers(lines.into_boxed_slice())
+        // Both fit: checked above.
+        let query_at = u32::try_from(path.len()).unwrap_or(0);
+        let lines_at = u32::try_from(path.len() + query.len()).unwrap_or(0);
+        Headers {
+            buf: buf.into_boxed_slice(),
+            query_at,
+            lines_at,
+        }
+    }
+
+    /// The path or query string kept in front of the lines: `buf[from..to]`,
+    /// which was a `&str`.
+    fn text(&self, from: u32, to: u32) -> &str {
+        self.buf
+            .get(from as usize..to as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    /// The header lines, raw.
+    fn raw(&self) -> &[u8] {
+        self.buf.get(self.lines_at as usize..).unwrap_or_default()
     }
 
     /// The header lines as `(name, value)`.
     fn lines(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.0
+        self.raw()
             .split(|&b| b == b'\n')
             .filter(|line| !line.is_empty())
             .filter_map(|line| {
@@ -276,7 +331,7 @@ impl Headers {
     /// # }
     /// ```
     pub fn len(&self) -> usize {
-        self.0.iter().filter(|&&b| b == b'\n').count()
+        self.raw().iter().filter(|&&b| b == b'\n').count()
     }
 
     /// True without headers.
@@ -287,7 +342,7 @@ impl Headers {
     /// # }
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.raw().is_empty()
     }
 }
 
@@ -312,7 +367,35 @@ mod tests {
                 actix_web::http::header::HeaderValue::from_bytes(value).expect("a valid value"),
             ));
         }
-        Headers::copy(&req.to_http_request())
+        Headers::copy(&req.to_http_request(), "/echo/000/abc/xhr", "t=1")
+    }
+
+    #[test]
+    fn path_query_and_headers_share_one_buffer_and_come_back_apart() {
+        let req = TestRequest::with_uri("/echo/000/abc/xhr?t=1&name=%C3%A9")
+            .insert_header(("Cookie", "sid=s3cr3t"))
+            .insert_header(("X-Path", "/not/the/path?q"))
+            .to_http_request();
+        let info = RequestInfo::from_request(&req);
+        assert_eq!(info.path(), "/echo/000/abc/xhr");
+        assert_eq!(info.query_string(), "t=1&name=%C3%A9");
+        assert_eq!(info.query_param("name").as_deref(), Some("\u{e9}"));
+        assert_eq!(info.headers().len(), 2);
+        assert_eq!(info.headers().get("x-path"), Some("/not/the/path?q"));
+        assert_eq!(info.cookie("sid").as_deref(), Some("s3cr3t"));
+        // Headers compare by their lines alone.
+        let other = RequestInfo::from_request(
+            &TestRequest::with_uri("/other")
+                .insert_header(("Cookie", "sid=s3cr3t"))
+                .insert_header(("X-Path", "/not/the/path?q"))
+                .to_http_request(),
+        );
+        assert_eq!(info.headers(), other.headers());
+        assert_eq!(other.query_string(), "");
+        // Without a request: nothing.
+        let empty = Headers::default();
+        assert!(empty.is_empty());
+        assert_eq!(empty.get("host"), None);
     }
 
     #[test]

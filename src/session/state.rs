@@ -275,7 +275,9 @@ pub(crate) struct State {
     opened: bool,
     /// Set once, when the session closes; receivers then get the close
     /// frame (after any messages the application queued before closing).
-    reason: Option<CloseReason>,
+    /// (Boxed: 8 bytes instead of 32 in every session, for one allocation
+    /// when it closes.)
+    reason: Option<Box<CloseReason>>,
     /// The close frame went to a receiver.
     told_close: bool,
     queue: VecDeque<Message>,
@@ -497,7 +499,7 @@ impl State {
     }
 
     pub fn reason(&self) -> Option<&CloseReason> {
-        self.reason.as_ref()
+        self.reason.as_deref()
     }
 
     /// The resume token of a resumable session.
@@ -657,7 +659,7 @@ impl State {
         // its close frame answers.
         let ended = self
             .reason
-            .as_ref()
+            .as_deref()
             .is_some_and(|r| !matches!(r, CloseReason::Server { .. }));
         if let Some(r) = &mut self.resume {
             let ack = ack.unwrap_or(r.base - 1);
@@ -813,7 +815,7 @@ impl State {
             let told = self.tell_accepted();
             return Next::Messages(batch, std::mem::take(&mut self.sender_waiting), told);
         }
-        match &self.reason {
+        match self.reason.as_deref() {
             // Built when asked: only polls of a closed session need it.
             Some(reason) => {
                 self.told_close = true;
@@ -886,7 +888,7 @@ impl State {
                 r.arena = BytesMut::new();
             }
         }
-        self.reason = Some(reason);
+        self.reason = Some(Box::new(reason));
         true
     }
 
