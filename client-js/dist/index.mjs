@@ -67,11 +67,12 @@ function userCode(code) {
 }
 /**
  * The close code for an HTTP refusal the server explains with its status and
- * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413), 1013 (try
+ * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413 a body; 414, 431
+ * the request that opens a session, by its URL or its headers), 1013 (try
  * again later: 429, 503). Such a close is final: no other transport, no resume.
  */
 function refusal(status) {
-    return status == 401 || status == 403 ? 1008 : status == 413 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
+    return status == 401 || status == 403 ? 1008 : status == 413 || status == 414 || status == 431 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
 }
 /** A close that no other transport or resume can help: the application's, all failed, a refusal. */
 function final(code) {
@@ -804,7 +805,7 @@ var SockJS = /** @class */ (function () {
                 ls[i].call(self, event);
             }
             catch (err) {
-                setTimeout(function () { throw err; }, 0);
+                later(function () { throw err; });
             }
         }
         return true;
@@ -1100,9 +1101,10 @@ var SockJS = /** @class */ (function () {
         this._schedulePing();
     };
     SockJS.prototype._close = function (code, reason, wasClean) {
-        var self = this, failed = !!self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect, ro = r === true ? {} : r || false;
-        if (self._cancelInfo)
-            self._cancelInfo();
+        // failed: closed before /info answered (that request is cancelled; `error` comes before `close`)
+        var self = this, failed = self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect, ro = r === true ? {} : r || false;
+        if (failed)
+            failed();
         self._cancelInfo = null;
         clearTimeout(self._reconnectTimer);
         clearTimeout(self._pingTimer);
@@ -1110,7 +1112,7 @@ var SockJS = /** @class */ (function () {
         if (tr)
             tr.close();
         self._set(CLOSING, null);
-        setTimeout(function () {
+        later(function () {
             var e = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
             self._set(CLOSED);
             if (failed)
@@ -1126,7 +1128,7 @@ var SockJS = /** @class */ (function () {
             if (self.readyState == CLOSED) {
                 self.onmessage = self.onclose = self.onerror = self.onreconnecting = self.onresumed = null;
             }
-        }, 0);
+        });
     };
     SockJS.CONNECTING = 0;
     SockJS.OPEN = 1;

@@ -12,7 +12,7 @@ import type { Frame, Info, ResumeInfo } from './protocol.js';
 import { ajaxInfo, xhrUsable } from './transports/ajax.js';
 import { TRANSPORTS } from './transports/index.js';
 import type { Link, Transport, TransportFactory } from './transports/types.js';
-import { addPath, addQuery, g, origin, randomString, URL_RE } from './util.js';
+import { addPath, addQuery, g, later, origin, randomString, URL_RE } from './util.js';
 
 /** The transports this client has, in the order tried when `transports` names none. */
 export type TransportName = 'websocket' | 'xhr-streaming' | 'eventsource' | 'xhr-polling' | 'jsonp-polling';
@@ -43,8 +43,9 @@ export interface ReconnectOptions {
   retries?: number | undefined;
   /**
    * Decides whether a close is worth reconnecting after. Default: every close
-   * except those with a code an application chooses (1000, 3000-4999). A
-   * `close()` by the page never reconnects.
+   * except those with a code an application chooses (1000, 3000-4999) and
+   * 1008 (the server refused this client). A `close()` by the page never
+   * reconnects.
    */
   shouldReconnect?: ((event: SockJSCloseEvent) => boolean) | undefined;
 }
@@ -321,7 +322,7 @@ export default class SockJS {
       try {
         ls[i].call(self, event);
       } catch (err) {
-        setTimeout(function () { throw err; }, 0);
+        later(function () { throw err; });
       }
     }
     return true;
@@ -600,16 +601,17 @@ export default class SockJS {
   }
 
   private _close(code: number, reason: string, wasClean?: boolean): void {
-    var self = this, failed = !!self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect,
+    // failed: closed before /info answered (that request is cancelled; `error` comes before `close`)
+    var self = this, failed = self._cancelInfo, tr = self._dropTransport(), r = self._options.reconnect,
       ro: ReconnectOptions | false = r === true ? {} : r || false;
-    if (self._cancelInfo) self._cancelInfo();
+    if (failed) failed();
     self._cancelInfo = null;
     clearTimeout(self._reconnectTimer);
     clearTimeout(self._pingTimer);
     self._droppedAt = 0;
     if (tr) tr.close();
     self._set(CLOSING, null);
-    setTimeout(function () {
+    later(function () {
       var e: SockJSCloseEvent = { type: 'close', code: code || 1000, reason: reason, wasClean: !!wasClean, willReconnect: false };
       self._set(CLOSED);
       if (failed) self._emit('error');
@@ -625,7 +627,7 @@ export default class SockJS {
       if (self.readyState == CLOSED) {
         self.onmessage = self.onclose = self.onerror = self.onreconnecting = self.onresumed = null;
       }
-    }, 0);
+    });
   }
 }
 

@@ -45,11 +45,12 @@ export function userCode(code: number): boolean {
 
 /**
  * The close code for an HTTP refusal the server explains with its status and
- * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413), 1013 (try
+ * text, else 0: 1008 (policy: 401, 403), 1009 (too big: 413 a body; 414, 431
+ * the request that opens a session, by its URL or its headers), 1013 (try
  * again later: 429, 503). Such a close is final: no other transport, no resume.
  */
 export function refusal(status: number): number {
-  return status == 401 || status == 403 ? 1008 : status == 413 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
+  return status == 401 || status == 403 ? 1008 : status == 413 || status == 414 || status == 431 ? 1009 : status == 429 || status == 503 ? 1013 : 0;
 }
 
 /** A close that no other transport or resume can help: the application's, all failed, a refusal. */

@@ -73,6 +73,40 @@ test('a send refused as too large (413) closes with 1009 and the reason', () => 
   assert.deepEqual(plain(log).filter((e) => e.type === 'close'), [close(1009, 'Payload too large: the limit is 262144 bytes.')]);
 });
 
+// A session keeps a bounded part of its opening request: one over it is
+// refused as too big (431 by its headers, 414 when the query takes it over).
+const TOO_BIG = [
+  [414, 'Request URL too long: a session keeps at most 16384 bytes of its opening request.'],
+  [431, 'Request headers too large: a session keeps at most 16384 bytes of its opening request.']
+];
+for (const [status, text] of TOO_BIG) {
+  for (const [transport, path] of [['xhr-streaming', '/xhr_streaming'], ['xhr-polling', '/xhr']]) {
+    test(`${transport}: a session refused with ${status} closes with 1009 (too big) and the reason, no other transport tried`, () => {
+      const { SockJS, env } = load();
+      const sock = new SockJS('http://localhost:8080/echo', null, { transports: [transport, 'jsonp-polling'] });
+      const log = record(sock);
+      env.info();
+      env.xhr(path).respond(status, text);
+      env.clock.tick(0);
+      assert.deepEqual(plain(log).filter((e) => e.type === 'close'), [close(1009, text)]);
+      assert.equal(env.scripts.length, 0, 'jsonp-polling was not tried');
+    });
+  }
+
+  test(`websocket first: its failure is not a refusal; the next transport reads the ${status} and closes with 1009`, () => {
+    const { SockJS, env } = load();
+    const sock = new SockJS('http://localhost:8080/echo', null, { transports: ['websocket', 'xhr-polling', 'jsonp-polling'] });
+    const log = record(sock);
+    env.info();
+    env.sockets[0].drop(1006, '');
+    env.clock.tick(0);
+    env.xhr('/xhr').respond(status, text);
+    env.clock.tick(0);
+    assert.deepEqual(plain(log).filter((e) => e.type === 'close'), [close(1009, text)]);
+    assert.equal(env.scripts.length, 0, 'jsonp-polling was not tried');
+  });
+}
+
 test('transports that failed to open are named, with their close codes, on the next one\'s first request', () => {
   const { SockJS, env } = load();
   const sock = new SockJS('http://localhost:8080/echo', null, { transports: ['websocket', 'xhr-streaming', 'xhr-polling'] });
