@@ -142,6 +142,9 @@ pub(crate) struct Config {
     pub sockjs_url: String,
     pub max_sessions: usize,
     pub max_request_bytes: usize,
+    /// The headers sessions keep (lowercase names); `None`: all but the
+    /// connection's own.
+    pub keep_headers: Option<Box<[Box<str>]>>,
     pub resume: bool,
     pub resume_window: Duration,
     pub client_heartbeat: Duration,
@@ -168,6 +171,7 @@ impl Default for Config {
             sockjs_url: DEFAULT_SOCKJS_URL.to_owned(),
             max_sessions: DEFAULT_MAX_SESSIONS,
             max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            keep_headers: None,
             resume: true,
             resume_window: DEFAULT_RESUME_WINDOW,
             client_heartbeat: DEFAULT_CLIENT_HEARTBEAT,

@@ -317,6 +317,39 @@ impl SockJs {
         self.configure(|c| c.max_request_bytes = max)
     }
 
+    /// Keeps only these headers of a session's opening request for its
+    /// life ([`Session::request`](crate::Session::request)), in any case;
+    /// an empty list keeps none. By default a session keeps every header but
+    /// the opening connection's own (see [`Headers`](crate::Headers)): about
+    /// 500 bytes for a browser's request, a quarter of a session parked
+    /// between polls. An application that reads the request in its accept
+    /// hook ([`SockJs::accept`], which sees every header either way), or
+    /// reads only a few headers in its handler, keeps just those.
+    /// [`SockJs::max_request_bytes`] then counts only the headers kept.
+    ///
+    /// ```
+    /// // What sockjs-node keeps of a request (its `conn.headers`).
+    /// let s = actix_sockjs::SockJs::new(|_, _| async {}).keep_headers([
+    ///     "referer", "x-client-ip", "x-forwarded-for", "x-cluster-client-ip", "via",
+    ///     "x-real-ip", "x-forwarded-proto", "x-ssl", "dnt", "host", "user-agent",
+    ///     "accept-language",
+    /// ]);
+    /// // None at all.
+    /// let t = actix_sockjs::SockJs::new(|_, _| async {}).keep_headers([] as [&str; 0]);
+    /// # drop((s, t));
+    /// ```
+    pub fn keep_headers<I, S>(self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let names: Box<[Box<str>]> = names
+            .into_iter()
+            .map(|n| n.as_ref().to_ascii_lowercase().into_boxed_str())
+            .collect();
+        self.configure(|c| c.keep_headers = Some(names))
+    }
+
     /// Bounds the outbound queue of each session: at most `messages`
     /// messages and `bytes` bytes of text wait for the client (an empty
     /// queue takes one message of any size). Defaults to 1024 messages and

@@ -256,7 +256,7 @@ impl Sessions {
         }
         // What the session would keep of the request, bounded.
         let limit = self.config.max_request_bytes;
-        let headers = super::request::kept_header_bytes(req);
+        let headers = super::request::kept_header_bytes(req, self.config.keep_headers.as_deref());
         if headers > limit {
             return Err(RequestError::HeadersTooLarge(limit));
         }
@@ -348,7 +348,7 @@ impl Sessions {
                 key,
                 id,
                 transport,
-                RequestInfo::from_request(req),
+                RequestInfo::from_request(req, self.config.keep_headers.as_deref()),
                 &self.config,
                 self.state(
                     self.linger(resumable, self.config.disconnect_delay),
@@ -425,7 +425,7 @@ impl Sessions {
             key,
             id,
             transport,
-            RequestInfo::from_request(req),
+            RequestInfo::from_request(req, self.config.keep_headers.as_deref()),
             &self.config,
             self.state(self.linger(resumable, Duration::ZERO), resumable),
             identity,
@@ -642,7 +642,7 @@ impl Sessions {
                 key,
                 &sid,
                 transport,
-                RequestInfo::from_request(req),
+                RequestInfo::from_request(req, self.config.keep_headers.as_deref()),
                 &self.config,
                 state,
                 identity,

@@ -27,9 +27,11 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
-    pub(crate) fn from_request(req: &HttpRequest) -> Self {
+    /// What a session keeps of `req`: its headers (only those named in
+    /// `only`, when given), path, query string and peer.
+    pub(crate) fn from_request(req: &HttpRequest, only: Option<&[Box<str>]>) -> Self {
         RequestInfo {
-            headers: Headers::copy(req, req.path(), req.query_string()),
+            headers: Headers::copy(req, only, req.path(), req.query_string()),
             peer_addr: req.peer_addr(),
         }
     }
@@ -194,34 +196,44 @@ impl PartialEq for Headers {
 
 impl Eq for Headers {}
 
-/// The headers of `req` a session keeps.
-fn kept(req: &HttpRequest) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
-    req.headers()
-        .iter()
-        .filter(|(name, _)| !NOT_KEPT.contains(&name.as_str()))
+/// The headers of `req` a session keeps: those named in `only` (lowercase)
+/// when given, else all but the connection's own.
+fn kept<'r>(
+    req: &'r HttpRequest,
+    only: Option<&'r [Box<str>]>,
+) -> impl Iterator<Item = (&'r HeaderName, &'r HeaderValue)> {
+    req.headers().iter().filter(move |(name, _)| {
+        let name = name.as_str();
+        match only {
+            Some(only) => only.iter().any(|n| **n == *name),
+            None => !NOT_KEPT.contains(&name),
+        }
+    })
 }
 
 /// The bytes a session opened by `req` would keep of its headers (see
-/// [`crate::SockJs::max_request_bytes`]).
-pub(crate) fn kept_header_bytes(req: &HttpRequest) -> usize {
-    kept(req).map(|(n, v)| n.as_str().len() + v.len() + 2).sum()
+/// [`crate::SockJs::max_request_bytes`] and [`crate::SockJs::keep_headers`]).
+pub(crate) fn kept_header_bytes(req: &HttpRequest, only: Option<&[Box<str>]>) -> usize {
+    kept(req, only)
+        .map(|(n, v)| n.as_str().len() + v.len() + 2)
+        .sum()
 }
 
 impl Headers {
     /// The kept headers of `req`, behind `path` and `query` (see
     /// [`RequestInfo`]). A request too big for the offsets (4 GiB: no HTTP
     /// server takes one) keeps its headers only.
-    fn copy(req: &HttpRequest, path: &str, query: &str) -> Self {
+    fn copy(req: &HttpRequest, only: Option<&[Box<str>]>, path: &str, query: &str) -> Self {
         let (path, query) = match u32::try_from(path.len() + query.len()) {
             Ok(_) => (path, query),
             Err(_) => ("", ""),
         };
-        let mut buf = Vec::with_capacity(path.len() + query.len() + kept_header_bytes(req));
+        let mut buf = Vec::with_capacity(path.len() + query.len() + kept_header_bytes(req, only));
         buf.extend_from_slice(path.as_bytes());
         buf.extend_from_slice(query.as_bytes());
         // A name has no `:` (it is a token) and a value no line break, so
         // the lines split back as they were.
-        for (name, value) in kept(req) {
+        for (name, value) in kept(req, only) {
             buf.extend_from_slice(name.as_str().as_bytes());
             buf.push(b':');
             buf.extend_from_slice(value.as_bytes());
@@ -367,7 +379,28 @@ mod tests {
                 actix_web::http::header::HeaderValue::from_bytes(value).expect("a valid value"),
             ));
         }
-        Headers::copy(&req.to_http_request(), "/echo/000/abc/xhr", "t=1")
+        Headers::copy(&req.to_http_request(), None, "/echo/000/abc/xhr", "t=1")
+    }
+
+    #[test]
+    fn only_the_headers_named_are_kept_and_counted() {
+        let req = TestRequest::default()
+            .insert_header(("Cookie", "sid=s3cr3t"))
+            .insert_header(("X-Forwarded-For", "10.0.0.1"))
+            .insert_header(("User-Agent", "demo"))
+            .insert_header(("Connection", "keep-alive"))
+            .to_http_request();
+        let only: Box<[Box<str>]> = ["x-forwarded-for".into(), "connection".into()].into();
+        let h = Headers::copy(&req, Some(&only), "/p", "");
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert_eq!(h.get("x-forwarded-for"), Some("10.0.0.1"));
+        // A connection's own header, named, is kept too: the list decides.
+        assert_eq!(h.get("connection"), Some("keep-alive"));
+        assert_eq!(h.get("cookie"), None);
+        assert_eq!(kept_header_bytes(&req, Some(&only)), h.raw().len());
+        let none: Box<[Box<str>]> = Box::new([]);
+        assert!(Headers::copy(&req, Some(&none), "/p", "").is_empty());
+        assert_eq!(kept_header_bytes(&req, Some(&none)), 0);
     }
 
     #[test]
@@ -376,7 +409,7 @@ mod tests {
             .insert_header(("Cookie", "sid=s3cr3t"))
             .insert_header(("X-Path", "/not/the/path?q"))
             .to_http_request();
-        let info = RequestInfo::from_request(&req);
+        let info = RequestInfo::from_request(&req, None);
         assert_eq!(info.path(), "/echo/000/abc/xhr");
         assert_eq!(info.query_string(), "t=1&name=%C3%A9");
         assert_eq!(info.query_param("name").as_deref(), Some("\u{e9}"));
@@ -389,6 +422,7 @@ mod tests {
                 .insert_header(("Cookie", "sid=s3cr3t"))
                 .insert_header(("X-Path", "/not/the/path?q"))
                 .to_http_request(),
+            None,
         );
         assert_eq!(info.headers(), other.headers());
         assert_eq!(other.query_string(), "");

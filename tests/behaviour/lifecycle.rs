@@ -209,6 +209,59 @@ async fn session_exposes_the_opening_request() {
 }
 
 #[actix_web::test]
+async fn a_session_keeps_only_the_headers_it_is_told_to_while_the_accept_hook_sees_all() {
+    let service = SockJs::new(|session: Session, _messages: MessageStream| async move {
+        // (a header map's order is not the request's)
+        let mut names: Vec<&str> = session.request().headers().iter().map(|(n, _)| n).collect();
+        names.sort_unstable();
+        let report = format!(
+            "{}|{:?}|{:?}",
+            names.join(","),
+            session.request().cookie("sid"),
+            session.user(),
+        );
+        let _ = session.send(report).await;
+    })
+    .keep_headers(["X-App", "user-agent"])
+    .max_request_bytes(4 * 1024)
+    .accept(|req: actix_web::HttpRequest| async move {
+        // The hook sees the cookie the session does not keep.
+        let sid = req
+            .cookie("sid")
+            .map(|c| c.value().to_owned())
+            .ok_or_else(|| {
+                actix_sockjs::Refusal::new(actix_web::http::StatusCode::FORBIDDEN, "no sid")
+            })?;
+        Ok(actix_sockjs::Accepted::new().user(sid))
+    });
+    let server = serve_one(service);
+    let url = format!("{}/s/000/abc", server.base());
+    // 8 KiB of a header not kept: over max_request_bytes, but not kept, so
+    // not counted.
+    let big = "b".repeat(8 * 1024);
+    let headers = [
+        ("Cookie", "sid=s3cr3t"),
+        ("X-App", "demo"),
+        ("User-Agent", "test"),
+        ("X-Big", big.as_str()),
+    ];
+    post(&format!("{url}/xhr"), &headers, "")
+        .await
+        .assert_body("o\n");
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("a[\"user-agent,x-app|None|Some(\\\"s3cr3t\\\")\"]\n");
+    // A kept header over the bound is still refused.
+    let resp = post(
+        &format!("{}/s/000/abd/xhr", server.base()),
+        &[("Cookie", "sid=1"), ("X-App", big.as_str())],
+        "",
+    )
+    .await;
+    resp.assert_status(431);
+}
+
+#[actix_web::test]
 async fn a_panicking_handler_closes_its_session_and_nothing_else() {
     let service = SockJs::new(|session: Session, mut messages: MessageStream| async move {
         while let Some(m) = messages.recv().await {
