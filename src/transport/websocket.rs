@@ -579,51 +579,57 @@ impl Rfc6455 {
     }
 
     /// The next event in `buf`, `None` when more bytes are needed.
+    ///
+    /// A loop over the frames of a fragmented message, not a call per
+    /// frame: a message may come in any number of them (each continuation
+    /// of one byte, or of none), and a recursion one level deep per frame
+    /// overflowed the worker's stack at 6,000 fragments (42 KB) in a release
+    /// build. What a message gathers is bounded by `max` at each frame's
+    /// header; a fragment costs what a ping does.
     fn decode(&mut self, buf: &mut BytesMut, max: usize) -> Option<WsIn> {
         use actix_codec::Decoder as _;
-        if let Err(e) = self.check_header(buf, max) {
-            return Some(e);
-        }
-        let frame = match self.codec.decode(buf) {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return None,
-            Err(actix_http::ws::ProtocolError::Overflow) => {
-                return Some(WsIn::Invalid(1009, "Message too big"))
+        loop {
+            if let Err(e) = self.check_header(buf, max) {
+                return Some(e);
             }
-            Err(_) => return Some(WsIn::Invalid(1002, "Protocol error")),
-        };
-        Some(match frame {
-            Frame::Text(bytes) => text(bytes),
-            Frame::Binary(_) => WsIn::Invalid(1003, "Binary messages are not supported"),
-            Frame::Ping(p) => WsIn::Ping(p),
-            Frame::Pong(_) => WsIn::Pong,
-            Frame::Close(r) => {
-                WsIn::Close(r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())))
-            }
-            Frame::Continuation(item) => match (item, self.partial.take()) {
-                (Item::FirstText(b), None) => {
-                    self.partial = Some((BytesMut::from(&b[..]), true));
-                    return self.decode(buf, max);
+            let item = match self.codec.decode(buf) {
+                Ok(None) => return None,
+                Err(actix_http::ws::ProtocolError::Overflow) => {
+                    return Some(WsIn::Invalid(1009, "Message too big"))
                 }
+                Err(_) => return Some(WsIn::Invalid(1002, "Protocol error")),
+                Ok(Some(Frame::Text(bytes))) => return Some(text(bytes)),
+                Ok(Some(Frame::Binary(_))) => {
+                    return Some(WsIn::Invalid(1003, "Binary messages are not supported"))
+                }
+                Ok(Some(Frame::Ping(p))) => return Some(WsIn::Ping(p)),
+                Ok(Some(Frame::Pong(_))) => return Some(WsIn::Pong),
+                Ok(Some(Frame::Close(r))) => {
+                    return Some(WsIn::Close(
+                        r.map(|r| (u16::from(r.code), r.description.unwrap_or_default())),
+                    ))
+                }
+                Ok(Some(Frame::Continuation(item))) => item,
+            };
+            match (item, self.partial.take()) {
+                (Item::FirstText(b), None) => self.partial = Some((BytesMut::from(&b[..]), true)),
                 (Item::FirstBinary(b), None) => {
-                    self.partial = Some((BytesMut::from(&b[..]), false));
-                    return self.decode(buf, max);
+                    self.partial = Some((BytesMut::from(&b[..]), false))
                 }
                 (Item::Continue(b), Some((mut acc, is_text))) => {
                     acc.extend_from_slice(&b);
                     self.partial = Some((acc, is_text));
-                    return self.decode(buf, max);
                 }
                 (Item::Last(b), Some((mut acc, true))) => {
                     acc.extend_from_slice(&b);
-                    text(acc.freeze())
+                    return Some(text(acc.freeze()));
                 }
                 (Item::Last(_), Some((_, false))) => {
-                    WsIn::Invalid(1003, "Binary messages are not supported")
+                    return Some(WsIn::Invalid(1003, "Binary messages are not supported"))
                 }
-                _ => WsIn::Invalid(1002, "Protocol error"),
-            },
-        })
+                _ => return Some(WsIn::Invalid(1002, "Protocol error")),
+            }
+        }
     }
 
     /// Looks at the next frame's header, if it is all there, and refuses

@@ -110,6 +110,38 @@ async fn fragments_within_the_limit_are_one_message() {
     assert_eq!(echo.payload, br#"a["hello"]"#);
 }
 
+#[actix_web::test]
+async fn a_message_in_a_hundred_thousand_fragments_is_one_message() {
+    // Each continuation one byte (and some empty), written in one burst:
+    // the decoder gathered them by calling itself once per frame, and a
+    // few thousand overflowed the worker's stack, aborting the server.
+    let (server, _rx) = echo(|s| s);
+    let mut bystander = Ws::connect(&ws_url(&server)).await;
+    assert_eq!(bystander.recv_text().await, "o");
+    let mut ws = raw_socket(&server).await;
+    let n = 100_000;
+    let mut burst = Vec::with_capacity(n * 7 + 64);
+    let mut frame = |opcode: u8, payload: &[u8]| {
+        burst.extend_from_slice(&RawWs::head(opcode, payload.len() as u64));
+        burst.extend_from_slice(payload);
+    };
+    frame(0x01, b"[\"");
+    for i in 0..n {
+        frame(0x00, if i % 10 == 0 { b"" } else { b"x" });
+    }
+    frame(0x80, b"\"]");
+    assert!(ws.try_send(&burst).await, "the server took the burst");
+    let echo = ws.read_frame().await.expect("the echo");
+    let expected = format!("a[\"{}\"]", "x".repeat(n - n / 10));
+    assert_eq!(echo.payload.len(), expected.len());
+    assert!(
+        echo.payload == expected.as_bytes(),
+        "the echo is the message"
+    );
+    bystander.send(r#"["still here"]"#).await;
+    assert_eq!(bystander.recv_text().await, r#"a["still here"]"#);
+}
+
 // ------------------------------------------------------ 5, 8. control frames
 
 #[actix_web::test]
