@@ -130,15 +130,34 @@ impl Group {
     /// ```
     pub fn join(&self, session: &Session) {
         let k = key(session);
-        if self.inner.members().insert(k, session.clone()).is_some() {
-            return;
-        }
         let group: Weak<GroupInner> = Arc::downgrade(&self.inner);
-        session.inner.on_close(Box::new(move || {
-            if let Some(g) = group.upgrade() {
-                g.members().remove(&k);
+        let closed = {
+            // The hook is kept with the members locked, so a `leave` at the
+            // same time cannot drop it after this join (see `leave`).
+            let mut members = self.inner.members();
+            if members.insert(k, session.clone()).is_some() {
+                return;
             }
-        }));
+            session.inner.on_close(
+                self.hook_key(),
+                Box::new(move || {
+                    if let Some(g) = group.upgrade() {
+                        g.members().remove(&k);
+                    }
+                }),
+            )
+        };
+        // Closed already: it leaves at once.
+        if let Some(hook) = closed {
+            hook();
+        }
+    }
+
+    /// The key of this group's close hook in its members: a live group's
+    /// address is its own (a group at the address of one dropped replaces
+    /// that one's hook, which had nothing left to do).
+    fn hook_key(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
     }
 
     /// Removes a session.
@@ -149,7 +168,10 @@ impl Group {
     /// # }
     /// ```
     pub fn leave(&self, session: &Session) {
-        self.inner.members().remove(&key(session));
+        let mut members = self.inner.members();
+        if members.remove(&key(session)).is_some() {
+            session.inner.forget_on_close(self.hook_key());
+        }
     }
 
     /// Members now.

@@ -44,6 +44,9 @@ use crate::protocol::transport::Transport;
 /// forever cannot grow the registry.
 pub(crate) const MAX_ALIASES: usize = 8;
 
+/// What runs when a session closes.
+pub(crate) type CloseHook = Box<dyn FnOnce() + Send>;
+
 /// Shared innards of one session.
 pub(crate) struct Inner {
     pub key: Key,
@@ -77,8 +80,9 @@ pub(crate) struct Inner {
     inbound_ready: AtomicWaker,
     /// Wakes client sends waiting for room in the inbound queue.
     inbound_room: Notify,
-    /// Run once when the session closes (group membership clean-up).
-    on_close: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
+    /// Run once when the session closes (group membership clean-up), each
+    /// under the key of what it cleans up: one per key.
+    on_close: Mutex<Vec<(usize, CloseHook)>>,
     /// An HTTP send (`xhr_send`, `jsonp_send`) is being read or delivered.
     sending: AtomicBool,
     /// More URL ids of a resumable session that came back on new URLs
@@ -195,23 +199,38 @@ impl Inner {
         self.inbound_ready.wake();
         self.inbound_room.notify_waiters();
         let hooks = std::mem::take(&mut *self.on_close.lock().unwrap_or_else(|e| e.into_inner()));
-        for hook in hooks {
+        for (_, hook) in hooks {
             hook();
         }
     }
 
-    /// Runs `hook` when the session closes (at once if it is closed).
-    pub(crate) fn on_close(&self, hook: Box<dyn FnOnce() + Send>) {
-        {
-            let mut hooks = self.on_close.lock().unwrap_or_else(|e| e.into_inner());
-            // Checked under the hooks lock: `wake_all` takes the hooks after
-            // the state says closed, so a hook is never lost.
-            if self.lock().reason().is_none() {
-                hooks.push(hook);
-                return;
-            }
+    /// Keeps `hook` to run when the session closes, in place of any hook it
+    /// has under `key`: a session that joins and leaves a group over and
+    /// over keeps one hook for it, not one per join. A session already
+    /// closed gives the hook back, for the caller to run (once its own
+    /// locks are released).
+    #[must_use]
+    pub(crate) fn on_close(&self, key: usize, hook: CloseHook) -> Option<CloseHook> {
+        let mut hooks = self.on_close.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the hooks lock: `wake_all` takes the hooks after
+        // the state says closed, so a hook is never lost.
+        if self.lock().reason().is_some() {
+            return Some(hook);
         }
-        hook();
+        match hooks.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = hook,
+            None => hooks.push((key, hook)),
+        }
+        None
+    }
+
+    /// Drops the close hook under `key`, if any (the session left that
+    /// group).
+    pub(crate) fn forget_on_close(&self, key: usize) {
+        self.on_close
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(k, _)| *k != key);
     }
 
     /// Queues a message for a broadcast: never waits.

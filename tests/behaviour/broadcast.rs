@@ -233,6 +233,40 @@ async fn members_leave_their_groups_when_their_sessions_end() {
 }
 
 #[actix_web::test]
+async fn a_member_that_left_and_came_back_still_leaves_when_it_ends() {
+    // Two groups; the session leaves and rejoins each a few times (one close
+    // hook per group is kept, replaced at each join) and then ends.
+    let (a, b) = (Group::new(), Group::new());
+    let (tx, mut ended) = mpsc::unbounded_channel();
+    let (ga, gb) = (a.clone(), b.clone());
+    let service = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let (a, b, tx) = (ga.clone(), gb.clone(), tx.clone());
+        async move {
+            for _ in 0..3 {
+                a.join(&session);
+                b.join(&session);
+                a.leave(&session);
+                b.leave(&session);
+            }
+            a.join(&session);
+            b.join(&session);
+            a.join(&session);
+            let _ = session.send(format!("{} {}", a.len(), b.len())).await;
+            while messages.recv().await.is_some() {}
+            session.closed().await;
+            let _ = tx.send(());
+        }
+    });
+    let server = serve_one(service);
+    let mut ws = Ws::connect(&format!("{}/s/000/x/websocket", server.ws_base())).await;
+    assert_eq!(ws.recv_text().await, "o");
+    assert_eq!(ws.recv_text().await, "a[\"1 1\"]");
+    ws.close().await;
+    next(&mut ended).await;
+    assert!(a.is_empty() && b.is_empty(), "{} {}", a.len(), b.len());
+}
+
+#[actix_web::test]
 async fn service_broadcast_reaches_every_session() {
     let service = SockJs::new(|session: Session, _messages: MessageStream| async move {
         session.closed().await;

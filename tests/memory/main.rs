@@ -60,9 +60,23 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
             }
         }
     });
+    // Joins and leaves a group as a client's subscribe and unsubscribe
+    // frames tell it (as the STOMP example does), here 1,000,000 times for
+    // one message.
+    let churn = SockJs::new(|session: Session, mut messages: MessageStream| async move {
+        let room = actix_sockjs::Group::new();
+        while messages.recv().await.is_some() {
+            for _ in 0..1_000_000 {
+                room.join(&session);
+                room.leave(&session);
+            }
+            let _ = session.send("churned").await;
+        }
+    });
     let server = common::serve(move |cfg| {
         cfg.service(idle.scope("/idle"))
-            .service(amplify.scope("/amplify"));
+            .service(amplify.scope("/amplify"))
+            .service(churn.scope("/churn"));
     });
     // Warm up allocations every phase shares (threads, connections).
     let url = session_url(&format!("{}/idle", server.base()));
@@ -165,4 +179,20 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     })
     .await;
     assert!(grew < 16 * MIB, "non-reading socket: grew {grew} bytes");
+
+    // 4. One session joining and leaving a group 1,000,000 times: each join
+    // kept one more close hook (about 50 bytes) for the session's life.
+    let grew = growth("group churn", async {
+        let mut ws = Ws::connect(&format!(
+            "{}/churn/000/{}/websocket",
+            server.ws_base(),
+            uuid()
+        ))
+        .await;
+        assert_eq!(ws.recv_text().await, "o");
+        ws.send(r#"["go"]"#).await;
+        assert_eq!(ws.recv_text().await, r#"a["churned"]"#);
+    })
+    .await;
+    assert!(grew < 8 * MIB, "group churn: grew {grew} bytes");
 }
