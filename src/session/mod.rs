@@ -373,8 +373,7 @@ impl Inner {
             None => false,
             Some(skip) => {
                 let skip = usize::try_from(skip).unwrap_or(usize::MAX);
-                self.deliver(messages.into_iter().skip(skip).collect())
-                    .await;
+                self.deliver_messages(None, messages, skip).await;
                 true
             }
         }
@@ -403,13 +402,20 @@ impl Inner {
     /// queue is full (by count or bytes). Messages for a closed session, or
     /// one whose handler dropped its stream, are discarded.
     pub(crate) async fn deliver(&self, messages: Texts) {
-        self.deliver_from_socket(None, messages).await
+        self.deliver_messages(None, messages, 0).await
     }
 
     /// [`Inner::deliver`] for the reader of the socket whose receiver id is
     /// `socket` (see `State::push_inbound_from`).
     pub(crate) async fn deliver_from_socket(&self, socket: Option<u64>, messages: Texts) {
-        for m in messages {
+        self.deliver_messages(socket, messages, 0).await
+    }
+
+    /// Delivers `messages` from number `from` on. Each becomes a `String`
+    /// only when its turn comes: a send waiting for room holds its packed
+    /// text, not a `String` per message.
+    async fn deliver_messages(&self, socket: Option<u64>, messages: Texts, from: usize) {
+        for m in messages.into_owned_from(from) {
             // Fast path: room in the queue, no waiter set up.
             let mut m = match self.push_inbound(m, socket) {
                 Ok(true) => continue,

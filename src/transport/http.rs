@@ -538,7 +538,7 @@ pub(crate) async fn relayed_send(
 ) -> Result<String, RequestError> {
     let inner = sessions.get(sid).ok_or(RequestError::NotFound)?;
     let _sending = inner.begin_send().ok_or(RequestError::SendInProgress)?;
-    deliver_send(&inner, query, || Ok(Texts::from_vec(messages))).await?;
+    deliver_send(&inner, query, || Texts::from_vec(messages)).await?;
     Ok(String::new())
 }
 

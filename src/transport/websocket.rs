@@ -525,7 +525,10 @@ async fn read(
                     inner.heard();
                 }
                 let messages = if raw {
-                    smallvec::smallvec![String::from(&*text)]
+                    match inbound::Texts::from_vec(vec![String::from(&*text)]) {
+                        Ok(m) => m,
+                        Err(_) => break CloseReason::ProtocolError,
+                    }
                 } else {
                     match inbound::parse_ws(&text) {
                         Ok(m) => m,

@@ -195,4 +195,50 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     })
     .await;
     assert!(grew < 8 * MIB, "group churn: grew {grew} bytes");
+
+    // 5. Sends of 65,000 one-letter messages (a 256 KiB body) to 20
+    // sessions whose handler does not read: each send waits with what is
+    // left of its batch. Held as a `String` each, that was 4 MB a send.
+    let grew = growth("sends of many small messages", async {
+        let mut body = String::from("[\"a\"");
+        while body.len() < 256 * 1024 - 8 {
+            body.push_str(",\"a\"");
+        }
+        body.push(']');
+        let body = std::sync::Arc::new(body);
+        let mut held = Vec::new();
+        for _ in 0..20 {
+            let url = session_url(&format!("{}/idle", server.base()));
+            post(&format!("{url}/xhr"), &[], "")
+                .await
+                .assert_body("o\n");
+            let send = format!("{url}/xhr_send");
+            let path = split_url(&send).1.to_owned();
+            let mut c = RawConn::connect(&send).await;
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            c.send(head.as_bytes()).await;
+            assert!(c.try_send(body.as_bytes()).await, "the body was taken");
+            // The server has read the body once a second send is refused
+            // as the session's one send in progress.
+            let mut every = tokio::time::interval(Duration::from_millis(10));
+            loop {
+                every.tick().await;
+                let r = post(&send, &[], "[\"b\"]").await;
+                if r.status == 409 {
+                    break;
+                }
+                assert_eq!(r.status, 204, "{r:?}");
+            }
+            held.push(c);
+        }
+        drop(held);
+    })
+    .await;
+    assert!(
+        grew < 24 * MIB,
+        "sends of many small messages: grew {grew} bytes"
+    );
 }
