@@ -264,6 +264,10 @@ pub(crate) enum Next {
     Wait,
 }
 
+/// The most text one frame of messages carries (see `State::batch_len`);
+/// a message longer than this goes alone. sockjs-node sends a whole queue.
+pub(crate) const BATCH_BYTES: usize = 64 * 1024;
+
 #[derive(Debug)]
 pub(crate) struct State {
     timing: Timing,
@@ -491,6 +495,26 @@ impl State {
             .as_ref()
             .and_then(|r| r.durable)
             .map_or(u64::MAX, |d| d.inn)
+    }
+
+    /// How many of `queue`'s first messages go in one frame: as many as
+    /// fit in [`BATCH_BYTES`] of text, and at least one. A frame is one
+    /// write (a poll's whole answer, a stream's chunk, a WebSocket message)
+    /// that the connection holds until the client reads it, escaped (up to
+    /// 6 times its text, 7 for JSONP): a whole queue in one frame, for a
+    /// client that never reads, was up to 7 MB per connection, and with
+    /// resume each new receiver got the whole kept window again.
+    fn batch_len<'q>(queue: impl Iterator<Item = &'q Message>) -> usize {
+        let mut bytes = 0usize;
+        let mut n = 0;
+        for m in queue {
+            bytes += m.len();
+            if n > 0 && bytes > BATCH_BYTES {
+                break;
+            }
+            n += 1;
+        }
+        n
     }
 
     /// The count a resumable session may tell its client it accepted.
@@ -785,6 +809,7 @@ impl State {
                     Some(d) => ((d.out + 1).saturating_sub(r.base) as usize).min(self.queue.len()),
                     None => self.queue.len(),
                 };
+                let limit = r.sent + State::batch_len(self.queue.range(r.sent..limit));
                 let queue = &mut self.queue;
                 let batch = match limit.saturating_sub(r.sent) {
                     0 => None,
@@ -799,14 +824,16 @@ impl State {
                 batch
             }
             None => {
-                let batch = match self.queue.len() {
+                let n = State::batch_len(self.queue.iter());
+                let batch = match n {
                     0 => None,
                     1 => self.queue.pop_front().map(Batch::One),
-                    _ => Some(Batch::Many(self.queue.drain(..).collect())),
+                    _ => Some(Batch::Many(self.queue.drain(..n).collect())),
                 };
-                if batch.is_some() {
-                    self.budget.sub(self.queued_bytes);
-                    self.queued_bytes = 0;
+                if let Some(batch) = &batch {
+                    let taken = batch.iter().map(Message::len).sum::<usize>();
+                    self.budget.sub(taken);
+                    self.queued_bytes -= taken;
                 }
                 batch
             }
@@ -1324,6 +1351,53 @@ mod tests {
         assert_eq!(s.next(1, t), Next::Open);
         assert_eq!(s.next(1, t), Next::Control(r#"x{"token":"tok"}"#.into()));
         s
+    }
+
+    #[test]
+    fn a_frame_carries_at_most_batch_bytes_of_text_and_at_least_one_message() {
+        let big = Limits {
+            messages: 10_000,
+            bytes: usize::MAX,
+        };
+        let small = "s".repeat(100);
+        let huge = "h".repeat(BATCH_BYTES + 1);
+        for resume in [false, true] {
+            let t = Instant::now();
+            let mut s = if resume {
+                opened_resumable(t)
+            } else {
+                let (mut s, t) = state();
+                s.attach(t, None, false);
+                assert_eq!(s.next(s.rid(), t), Next::Open);
+                s
+            };
+            let rid = s.rid();
+            for _ in 0..1000 {
+                assert_eq!(s.push(small.as_str().into(), big), Push::Queued);
+            }
+            assert_eq!(s.push(huge.as_str().into(), big), Push::Queued);
+            assert_eq!(s.push("last".into(), big), Push::Queued);
+            let per_frame = BATCH_BYTES / 100;
+            let mut sizes = Vec::new();
+            loop {
+                match s.next(rid, t) {
+                    Next::Messages(b, _, _) => {
+                        sizes.push(b.iter().map(Message::len).sum::<usize>())
+                    }
+                    Next::Wait | Next::Ack(_) => break,
+                    other => panic!("{other:?}"),
+                }
+            }
+            // 1,000 small ones in frames of BATCH_BYTES at most, the huge one
+            // alone, then the last.
+            let mut want = vec![per_frame * 100; 1000 / per_frame];
+            want.push((1000 % per_frame) * 100);
+            want.extend([huge.len(), 4]);
+            assert_eq!(sizes, want, "resume: {resume}");
+            if !resume {
+                assert_eq!(s.queued(), (0, 0), "everything taken, counted off");
+            }
+        }
     }
 
     fn batch(next: Next) -> (Vec<String>, Option<u64>) {
