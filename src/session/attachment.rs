@@ -108,8 +108,13 @@ impl Attachment {
         }
     }
 
-    /// The next frame if one is ready now.
+    /// The next frame if one is ready now. None while an earlier poll's
+    /// long answer is still being taken by its connection: the receiver is
+    /// woken once it is.
     pub(crate) fn try_next(&self) -> Option<Outgoing> {
+        if self.inner.has_unread() {
+            return None;
+        }
         let next = self.inner.lock().next(self.id, Instant::now());
         Some(match next {
             Next::Open => Outgoing::Open,

@@ -10,7 +10,7 @@ pub(crate) mod state;
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
@@ -85,6 +85,10 @@ pub(crate) struct Inner {
     on_close: Mutex<Vec<(usize, CloseHook)>>,
     /// An HTTP send (`xhr_send`, `jsonp_send`) is being read or delivered.
     sending: AtomicBool,
+    /// Bytes of poll answers handed to their connections and not yet taken
+    /// by them (see `transport::http::Unread`): while there are any, no
+    /// receiver gets a frame.
+    unread: AtomicUsize,
     /// More URL ids of a resumable session that came back on new URLs
     /// (boxed: most sessions have none, and an empty `Vec` is 24 bytes in
     /// every session where the box is 8).
@@ -164,6 +168,7 @@ impl Inner {
             inbound_room: Notify::new(),
             on_close: Mutex::new(Vec::new()),
             sending: AtomicBool::new(false),
+            unread: AtomicUsize::new(0),
             aliases: Mutex::new(None),
             #[cfg(feature = "redis")]
             mirror: std::sync::OnceLock::new(),
@@ -240,6 +245,24 @@ impl Inner {
             self.metrics.broadcast_dropped.inc();
         }
         sent
+    }
+
+    /// A poll answer of `n` bytes was handed to its connection.
+    pub(crate) fn add_unread(&self, n: usize) {
+        self.unread.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// Its connection took `n` bytes of it (or went away): once all are
+    /// taken the receiver waiting for them is woken.
+    pub(crate) fn taken_unread(&self, n: usize) {
+        if self.unread.fetch_sub(n, Ordering::AcqRel) == n {
+            self.wake_receiver();
+        }
+    }
+
+    /// A poll answer is still being taken by its connection.
+    pub(crate) fn has_unread(&self) -> bool {
+        self.unread.load(Ordering::Acquire) > 0
     }
 
     /// Wakes the attached receiver.

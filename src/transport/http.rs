@@ -228,7 +228,11 @@ pub(crate) async fn receive(
             };
             attachment.complete();
             drop(attachment);
-            b.body(framing.wrap(&frame_of(out)))
+            let answer = framing.wrap(&frame_of(out));
+            match answer.len() > UNREAD_PIECE {
+                false => b.body(answer),
+                true => b.body(Unread::new(answer, inner)),
+            }
         }
         (Ok(attachment), true) => streaming(
             req,
@@ -243,6 +247,64 @@ pub(crate) async fn receive(
             &frame::close(2011, "Resume failed: messages missing"),
         ),
     })
+}
+
+/// The size of the pieces a long poll answer is handed to actix-http in.
+/// An answer up to this size goes whole, with its head, in one write.
+const UNREAD_PIECE: usize = 16 * 1024;
+
+/// A poll's answer longer than [`UNREAD_PIECE`], handed to actix-http a
+/// piece at a time, as it takes them: it takes the next only when its write
+/// buffer has room, so what is left here is what the client has not read
+/// (but for that buffer and the kernel's). Until it is all taken, the
+/// session answers no other receiver (`Inner::unread`): a client that polls
+/// and never reads would otherwise get a new answer at each poll, each held
+/// by its connection for as long as it stays open (a resumable session's
+/// kept messages, sent again to every receiver that came back with
+/// `ack=0`, took a server to 1.3 GB from one session).
+struct Unread {
+    rest: Bytes,
+    inner: Arc<Inner>,
+}
+
+impl Unread {
+    fn new(answer: Bytes, inner: Arc<Inner>) -> Self {
+        inner.add_unread(answer.len());
+        Unread {
+            rest: answer,
+            inner,
+        }
+    }
+}
+
+impl actix_web::body::MessageBody for Unread {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        actix_web::body::BodySize::Sized(self.rest.len() as u64)
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = self.get_mut();
+        if this.rest.is_empty() {
+            return std::task::Poll::Ready(None);
+        }
+        let piece = this.rest.split_to(this.rest.len().min(UNREAD_PIECE));
+        this.inner.taken_unread(piece.len());
+        std::task::Poll::Ready(Some(Ok(piece)))
+    }
+}
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        // Given up with the connection: what was not taken is not waited for.
+        if !self.rest.is_empty() {
+            self.inner.taken_unread(self.rest.len());
+        }
+    }
 }
 
 /// The response head of a receiving request.

@@ -56,7 +56,7 @@ pub fn py_strip(b: &[u8]) -> &[u8] {
     &b[start..end]
 }
 
-async fn within<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+pub async fn within<F: std::future::Future>(what: &str, fut: F) -> F::Output {
     tokio::time::timeout(TIMEOUT, fut)
         .await
         .unwrap_or_else(|_| panic!("timed out after {TIMEOUT:?} waiting for {what}"))

@@ -142,6 +142,76 @@ async fn a_message_in_a_hundred_thousand_fragments_is_one_message() {
     assert_eq!(bystander.recv_text().await, r#"a["still here"]"#);
 }
 
+#[actix_web::test]
+async fn a_session_gives_no_new_answer_while_a_long_one_is_unread() {
+    // On "go" the handler sends two messages of 2 MiB that JSON escapes to
+    // 12 MiB each (U+007F is sent as \u007f): more than the kernel buffers.
+    let service = SockJs::new(|session: Session, mut messages: MessageStream| async move {
+        while messages.recv().await.is_some() {
+            for i in 0..2 {
+                let mut m = "\u{7f}".repeat(2 << 20);
+                m.push_str(&i.to_string());
+                if session.send(m).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let server = serve_one(service);
+    let url = session_url(&format!("{}/s", server.base()));
+    post(&format!("{url}/xhr"), &[], "")
+        .await
+        .assert_body("o\n");
+    post(&format!("{url}/xhr_send"), &[], r#"["go"]"#)
+        .await
+        .assert_status(204);
+    // A poll whose client reads its head and nothing more.
+    let poll = format!("{url}/xhr");
+    let (host, path) = split_url(&poll);
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let mut stuck = socket
+        .connect(host.parse().expect("addr"))
+        .await
+        .expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stuck
+        .write_all(
+            format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("the poll");
+    let mut head = [0u8; 64];
+    let n = within("the stuck poll's first bytes", stuck.read(&mut head))
+        .await
+        .expect("read");
+    assert!(
+        head[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&head[..n])
+    );
+    // The next poll waits: the session hands out nothing more while that
+    // answer is not taken (the second message is queued by now or soon).
+    let next = post(&poll, &[], "");
+    tokio::pin!(next);
+    // (Absence, so a bounded wait: half a second is ample for an answer
+    // that would be handed out at once.)
+    let early = tokio::time::timeout(Duration::from_millis(500), &mut next).await;
+    assert!(
+        early.is_err(),
+        "a second long answer was handed out while the first was unread"
+    );
+    // The stuck client goes away: the next poll gets the second message.
+    drop(stuck);
+    let answer = within("the next poll's answer", next).await;
+    answer.assert_status(200);
+    assert!(
+        answer.body.ends_with(b"1\"]\n"),
+        "the second message: ...{}",
+        String::from_utf8_lossy(&answer.body[answer.body.len().saturating_sub(20)..])
+    );
+}
+
 // ------------------------------------------------------ 5, 8. control frames
 
 #[actix_web::test]
