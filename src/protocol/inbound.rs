@@ -31,18 +31,24 @@ impl Texts {
         Texts::default()
     }
 
-    /// The messages of `list`, in order.
-    pub(crate) fn from_vec(list: Vec<String>) -> Result<Self, PayloadError> {
+    /// One message: its `String` as it is.
+    pub(crate) fn one(text: String) -> Result<Self, PayloadError> {
         let mut t = Texts::new();
+        t.text = text;
+        t.end()?;
+        Ok(t)
+    }
+
+    /// The messages of `list`, in order (a send relayed from another node).
+    #[cfg(any(test, feature = "redis"))]
+    pub(crate) fn from_vec(list: Vec<String>) -> Result<Self, PayloadError> {
         if list.len() == 1 {
-            // One: its `String` as it is.
-            t.text = list.into_iter().next().unwrap_or_default();
+            return Texts::one(list.into_iter().next().unwrap_or_default());
+        }
+        let mut t = Texts::new();
+        for m in &list {
+            t.text.push_str(m);
             t.end()?;
-        } else {
-            for m in &list {
-                t.text.push_str(m);
-                t.end()?;
-            }
         }
         Ok(t)
     }
@@ -158,10 +164,9 @@ pub(crate) fn parse_ws(text: &str) -> Result<Texts, PayloadError> {
         None => return Ok(Texts::new()),
         Some(b'[') => p.array()?,
         Some(_) => {
-            let mut one = Texts::new();
-            p.string(&mut one.text)?;
-            one.end()?;
-            one
+            let mut text = String::new();
+            p.string(&mut text)?;
+            Texts::one(text)?
         }
     };
     p.end()?;

@@ -525,7 +525,7 @@ async fn read(
                     inner.heard();
                 }
                 let messages = if raw {
-                    match inbound::Texts::from_vec(vec![String::from(&*text)]) {
+                    match inbound::Texts::one(String::from(&*text)) {
                         Ok(m) => m,
                         Err(_) => break CloseReason::ProtocolError,
                     }
