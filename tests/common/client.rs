@@ -765,6 +765,20 @@ pub async fn post_async(url: &str, headers: &[(&str, &str)]) -> Streaming {
     Streaming::start("POST", url, headers, None).await
 }
 
+/// A connection to `url`'s host with a 4 KiB receive buffer, for a client
+/// that reads little or nothing: what the server sends backs up in it. Also
+/// `url`'s host and path, for the request to write.
+pub async fn slow_reader(url: &str) -> (TcpStream, String, String) {
+    let (host, path) = split_url(url);
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = socket
+        .connect(host.parse().expect("addr"))
+        .await
+        .expect("connect");
+    (stream, host.to_owned(), path.to_owned())
+}
+
 /// The suite's `old_POST_async(url, load=False)`: the request is sent and never read.
 pub async fn post_pending(url: &str) -> RawConn {
     let mut conn = RawConn::connect(url).await;

@@ -167,13 +167,7 @@ async fn a_session_gives_no_new_answer_while_a_long_one_is_unread() {
         .assert_status(204);
     // A poll whose client reads its head and nothing more.
     let poll = format!("{url}/xhr");
-    let (host, path) = split_url(&poll);
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(4096).expect("rcvbuf");
-    let mut stuck = socket
-        .connect(host.parse().expect("addr"))
-        .await
-        .expect("connect");
+    let (mut stuck, host, path) = slow_reader(&poll).await;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stuck
         .write_all(
@@ -686,13 +680,7 @@ async fn a_websocket_that_does_not_read_is_held_to_the_queue_limit() {
     let server = serve_one(service);
     // A client with a tiny receive window that never reads.
     let url = ws_url(&server).replacen("ws://", "http://", 1);
-    let (host, path) = split_url(&url);
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(4096).expect("rcvbuf");
-    let mut stream = socket
-        .connect(host.parse().expect("addr"))
-        .await
-        .expect("connect");
+    let (mut stream, host, path) = slow_reader(&url).await;
     use tokio::io::AsyncWriteExt;
     stream
         .write_all(

@@ -137,13 +137,7 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     // 3. An amplifying handler and a WebSocket that never reads.
     let grew = growth("non-reading socket", async {
         let url = format!("{}/amplify/000/{}/websocket", server.base(), uuid());
-        let (host, path) = split_url(&url);
-        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-        socket.set_recv_buffer_size(4096).expect("rcvbuf");
-        let mut stream = socket
-            .connect(host.parse().expect("addr"))
-            .await
-            .expect("connect");
+        let (mut stream, host, path) = slow_reader(&url).await;
         stream
             .write_all(
                 format!(
