@@ -3,7 +3,7 @@
 use bytestring::ByteString;
 
 use super::message::Message;
-use super::quote::quote_into;
+use super::quote::{escape_into, escaped_len, quote_into};
 
 /// The open frame.
 pub(crate) const OPEN: &str = "o";
@@ -81,6 +81,117 @@ pub(crate) fn batch_into<'a>(
         Some(accepted) => messages_acked_into(scratch, accepted, batch),
     }
     scratch
+}
+
+/// The frame of a long batch (`a[...]`, or `q[accepted,...]`), written a
+/// piece at a time, each message quoted as its part goes out: the frame is
+/// never whole in memory. A connection whose client does not read holds
+/// one piece, not the batch escaped (up to 6 times its text, all of it in
+/// one write before). Its length is known before the first piece, for a
+/// WebSocket frame's header. Equal, piece after piece, to [`batch_into`]
+/// (tested).
+pub(crate) struct Pieces<B> {
+    batch: B,
+    /// `a[` or `q[accepted` until written, then empty.
+    head: String,
+    /// Whether the frame is `q[...]`: every message follows a comma.
+    acked: bool,
+    /// The message being written, and how far into it; `None` before its
+    /// first byte (its separator and opening quote).
+    at: (usize, Option<usize>),
+    done: bool,
+}
+
+/// How much of a message's text is escaped at a time (at most 6 times
+/// that is written).
+const ESCAPE_STEP: usize = 4096;
+
+impl<B: std::ops::Deref<Target = [Message]>> Pieces<B> {
+    pub(crate) fn new(batch: B, accepted: Option<u64>) -> Self {
+        let head = match accepted {
+            None => "a[".to_owned(),
+            Some(n) => format!("q[{n}"),
+        };
+        Pieces {
+            batch,
+            head,
+            acked: accepted.is_some(),
+            at: (0, None),
+            done: false,
+        }
+    }
+
+    /// The whole frame's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        let quoted: usize = self
+            .batch
+            .iter()
+            .map(|m| match m.frame() {
+                Some(f) => f.len() - 3,
+                None => escaped_len(m.as_str()) + 2,
+            })
+            .sum();
+        let commas = match self.acked {
+            true => self.batch.len(),
+            false => self.batch.len().saturating_sub(1),
+        };
+        self.head.len() + quoted + commas + 1
+    }
+
+    /// True once the last piece is written.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Appends the frame's next bytes to `out` until it holds `want` bytes
+    /// or the frame ends (it may pass `want` by one step's escape).
+    pub(crate) fn fill(&mut self, out: &mut String, want: usize) {
+        out.push_str(&self.head);
+        self.head.clear();
+        while out.len() < want && !self.done {
+            let (i, at) = self.at;
+            let Some(m) = self.batch.get(i) else {
+                out.push(']');
+                self.done = true;
+                break;
+            };
+            // A prepared message's quoted text is copied from its frame
+            // (`a[` + quoted + `]`), quotes included.
+            let (text, quoted) = match m.frame() {
+                Some(f) => (&f[2..f.len() - 1], true),
+                None => (m.as_str(), false),
+            };
+            let at = match at {
+                Some(at) => at,
+                None => {
+                    if i > 0 || self.acked {
+                        out.push(',');
+                    }
+                    if !quoted {
+                        out.push('"');
+                    }
+                    0
+                }
+            };
+            let mut end = (at + ESCAPE_STEP).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            match quoted {
+                true => out.push_str(&text[at..end]),
+                false => escape_into(out, &text[at..end]),
+            }
+            self.at = match end == text.len() {
+                true => {
+                    if !quoted {
+                        out.push('"');
+                    }
+                    (i + 1, None)
+                }
+                false => (i, Some(end)),
+            };
+        }
+    }
 }
 
 /// The largest buffer a receiver keeps for its next frame.
@@ -184,6 +295,43 @@ mod tests {
         assert_eq!(ack(0), "q[0]");
         assert_eq!(token("t0k"), r#"x{"token":"t0k"}"#);
         assert_eq!(resumed(12), r#"x{"resumed":true,"in":12}"#);
+    }
+
+    #[test]
+    fn a_frame_in_pieces_is_the_frame() {
+        let long = "x\u{7f}\"é\u{2028}😀".repeat(3000);
+        let batches: Vec<Vec<Message>> = vec![
+            vec![Message::new(long.clone())],
+            vec![Message::prepared(long.clone())],
+            vec![
+                Message::new("a"),
+                Message::prepared(long.clone()),
+                Message::new(""),
+                Message::new(long.clone()),
+            ],
+            vec![],
+        ];
+        for batch in batches {
+            for accepted in [None, Some(0), Some(12345)] {
+                let mut scratch = String::new();
+                let whole = batch_into(&batch, accepted, &mut scratch).to_owned();
+                for want in [1, 100, 16 * 1024] {
+                    let mut p = Pieces::new(&batch[..], accepted);
+                    assert_eq!(p.len(), whole.len());
+                    let mut all = String::new();
+                    let mut pieces = 0;
+                    while !p.is_done() {
+                        let mut piece = String::new();
+                        p.fill(&mut piece, want);
+                        assert!(piece.len() < want + 6 * ESCAPE_STEP + 8);
+                        all.push_str(&piece);
+                        pieces += 1;
+                    }
+                    assert_eq!(all, whole, "accepted {accepted:?}, want {want}");
+                    assert!(want > 100 || batch.is_empty() || pieces > 5);
+                }
+            }
+        }
     }
 
     #[test]

@@ -26,27 +26,41 @@ pub(crate) fn must_escape(c: char) -> bool {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// The escape JSON has a short form for, as JSON.stringify writes it.
+#[inline]
+fn short_escape(c: char) -> Option<&'static str> {
+    match c {
+        '"' => Some("\\\""),
+        '\\' => Some("\\\\"),
+        '\n' => Some("\\n"),
+        '\r' => Some("\\r"),
+        '\t' => Some("\\t"),
+        '\u{8}' => Some("\\b"),
+        '\u{c}' => Some("\\f"),
+        _ => None,
+    }
+}
+
 /// Appends `s` to `out` as a quoted JSON string with SockJS escaping.
 pub(crate) fn quote_into(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    escape_into(out, s);
+    out.push('"');
+}
+
+/// Appends `s` escaped as [`quote_into`] does, without the quotes. Escaping
+/// goes character by character, so a text escaped in parts (cut on
+/// character boundaries) reads the same as escaped whole: a long frame is
+/// written a piece at a time (`frame::Pieces`).
+pub(crate) fn escape_into(out: &mut String, s: &str) {
     let mut start = 0;
     for (i, c) in s.char_indices() {
         // Fast path: printable ASCII other than the two JSON specials.
         if matches!(c, ' '..='~') && c != '"' && c != '\\' {
             continue;
         }
-        // JSON's short forms where it has them, as JSON.stringify writes.
-        let escape: Option<&str> = match c {
-            '"' => Some("\\\""),
-            '\\' => Some("\\\\"),
-            '\n' => Some("\\n"),
-            '\r' => Some("\\r"),
-            '\t' => Some("\\t"),
-            '\u{8}' => Some("\\b"),
-            '\u{c}' => Some("\\f"),
-            _ => None,
-        };
+        let escape = short_escape(c);
         if escape.is_none() && !must_escape(c) {
             continue;
         }
@@ -64,7 +78,22 @@ pub(crate) fn quote_into(out: &mut String, s: &str) {
         start = i + c.len_utf8();
     }
     out.push_str(&s[start..]);
-    out.push('"');
+}
+
+/// The length of `s` escaped by [`escape_into`], without writing it.
+pub(crate) fn escaped_len(s: &str) -> usize {
+    let mut extra = 0;
+    for c in s.chars() {
+        if matches!(c, ' '..='~') && c != '"' && c != '\\' {
+            continue;
+        }
+        if let Some(e) = short_escape(c) {
+            extra += e.len() - c.len_utf8();
+        } else if must_escape(c) {
+            extra += 6 - c.len_utf8();
+        }
+    }
+    s.len() + extra
 }
 
 /// Returns `s` as a quoted JSON string with SockJS escaping.
@@ -121,6 +150,27 @@ mod tests {
                 c == '"' || c == '\\' || !must_escape(c),
                 "raw {c:?} in output"
             );
+        }
+    }
+
+    #[test]
+    fn escaping_in_parts_reads_as_whole_and_its_length_is_known() {
+        let all: String = (0u32..=0x1_0100).filter_map(char::from_u32).collect();
+        let whole = quote(&all);
+        assert_eq!(escaped_len(&all) + 2, whole.len());
+        for step in [1, 7, 4096] {
+            let mut parts = String::from('"');
+            let mut at = 0;
+            while at < all.len() {
+                let mut end = (at + step).min(all.len());
+                while !all.is_char_boundary(end) {
+                    end += 1;
+                }
+                escape_into(&mut parts, &all[at..end]);
+                at = end;
+            }
+            parts.push('"');
+            assert_eq!(parts, whole, "step {step}");
         }
     }
 

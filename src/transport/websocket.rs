@@ -21,7 +21,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_core::Stream;
 use futures_util::StreamExt;
@@ -37,6 +37,7 @@ use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::RequestError;
 use crate::protocol::{frame, inbound};
+use crate::session::state::Batch;
 use crate::session::{Attachment, Inner, Outgoing, ResumeAsk, Socket};
 
 /// `/<server>/<session>/websocket`: SockJS framing.
@@ -188,6 +189,7 @@ async fn handshake(r: SessionRequest, transport: Transport) -> Result<HttpRespon
             raw,
             buf: BytesMut::new(),
             scratch: String::new(),
+            long: None,
         }),
         Socket::Refused(why) => refusal(wire, raw, why),
     };
@@ -269,6 +271,30 @@ impl Wire {
         }
     }
 
+    /// The start of a text frame of `len` bytes, whose text follows in
+    /// pieces ([`Long`]); what [`Wire::text`] writes before the text.
+    fn text_head(&self, len: usize, out: &mut BytesMut) {
+        match self {
+            // RFC 6455 §5.2: FIN and text, then the length (a server's
+            // frames are not masked).
+            Wire::Rfc6455(_) => {
+                out.put_u8(0x81);
+                match u16::try_from(len) {
+                    Ok(short) if short < 126 => out.put_u8(short as u8),
+                    Ok(short) => {
+                        out.put_u8(126);
+                        out.put_u16(short);
+                    }
+                    Err(_) => {
+                        out.put_u8(127);
+                        out.put_u64(len as u64);
+                    }
+                }
+            }
+            Wire::Hixie76 => out.put_u8(0x00),
+        }
+    }
+
     fn ping(&mut self, out: &mut BytesMut) {
         if let Wire::Rfc6455(codec) = self {
             encode(codec, Message::Ping(Bytes::new()), out);
@@ -317,6 +343,28 @@ struct Writer {
     buf: BytesMut,
     /// A message frame's text, built before it is framed.
     scratch: String,
+    /// A frame longer than [`PIECE`] on its way out, a piece at a time.
+    long: Option<Box<Long>>,
+}
+
+/// The size of the pieces a long frame is handed to actix-http in. It
+/// takes the next only when its write buffer has room (under 32 KiB), so a
+/// client that does not read holds at most that and a piece here, whatever
+/// the message's size: a broadcast's shared frame is not copied whole into
+/// each member's buffer, and a batch's text is escaped as it goes.
+const PIECE: usize = 16 * 1024;
+
+/// What is left of a long frame.
+struct Long {
+    /// Bytes that go as they are: a prepared frame's (shared by all the
+    /// receivers of a broadcast) or a raw socket's message text.
+    bytes: Bytes,
+    /// A SockJS batch's text (`a[...]`), quoted as it goes.
+    pieces: Option<frame::Pieces<Batch>>,
+    /// hixie-76: the frame's end byte, after its text.
+    end: bool,
+    /// A raw socket: the batch's messages after this one (one frame each).
+    raw_rest: Option<<Batch as IntoIterator>::IntoIter>,
 }
 
 impl Stream for Writer {
@@ -350,6 +398,11 @@ impl Stream for Writer {
             }
             return Poll::Pending;
         }
+        if this.long.is_some() {
+            // Nothing goes between a frame's pieces, not even a pong.
+            this.go_on(&mut None);
+            return Poll::Ready(Some(Ok(this.chunk())));
+        }
         if let Some(payload) = this.shared.pong.borrow_mut().take() {
             this.wire.pong(payload, out);
         }
@@ -364,13 +417,9 @@ impl Stream for Writer {
             Poll::Ready(Outgoing::Heartbeat) if this.raw => this.wire.ping(out),
             Poll::Ready(Outgoing::Heartbeat) => this.wire.text(frame::HEARTBEAT, out),
             Poll::Ready(Outgoing::Messages(batch, _)) if this.raw => {
-                for m in batch {
-                    this.wire.text(m.as_str(), out);
-                }
+                this.go_on(&mut Some(batch.into_iter()))
             }
-            Poll::Ready(Outgoing::Messages(batch, accepted)) => {
-                this.wire.messages(&batch, accepted, &mut this.scratch, out)
-            }
+            Poll::Ready(Outgoing::Messages(batch, accepted)) => this.framed(batch, accepted),
             Poll::Ready(Outgoing::Ack(accepted)) => this.wire.text(&frame::ack(accepted), out),
             Poll::Ready(Outgoing::Control(control)) => this.wire.text(&control, out),
             Poll::Ready(Outgoing::Kick) => {
@@ -405,15 +454,105 @@ impl Stream for Writer {
                 }
             }
         }
-        let chunk = this.buf.split().freeze();
-        if chunk.len() > frame::KEEP_BUFFER {
-            this.buf = BytesMut::new();
-        }
-        Poll::Ready(Some(Ok(chunk)))
+        Poll::Ready(Some(Ok(this.chunk())))
     }
 }
 
 impl Writer {
+    /// What was written, to hand to actix-http.
+    fn chunk(&mut self) -> Bytes {
+        let chunk = self.buf.split().freeze();
+        if chunk.len() > frame::KEEP_BUFFER {
+            self.buf = BytesMut::new();
+        }
+        chunk
+    }
+
+    /// A SockJS batch's frame: written whole when its text is short, else
+    /// started as a [`Long`] frame.
+    fn framed(&mut self, batch: Batch, accepted: Option<u64>) {
+        let text: usize = batch.iter().map(|m| m.len()).sum();
+        if text <= PIECE {
+            return self
+                .wire
+                .messages(&batch, accepted, &mut self.scratch, &mut self.buf);
+        }
+        let prepared = match (&*batch, accepted) {
+            ([only], None) => only.frame().map(|f| f.as_bytes().clone()),
+            _ => None,
+        };
+        let long = match prepared {
+            Some(bytes) => {
+                self.wire.text_head(bytes.len(), &mut self.buf);
+                Long {
+                    bytes,
+                    pieces: None,
+                    end: matches!(self.wire, Wire::Hixie76),
+                    raw_rest: None,
+                }
+            }
+            None => {
+                let pieces = frame::Pieces::new(batch, accepted);
+                self.wire.text_head(pieces.len(), &mut self.buf);
+                Long {
+                    bytes: Bytes::new(),
+                    pieces: Some(pieces),
+                    end: matches!(self.wire, Wire::Hixie76),
+                    raw_rest: None,
+                }
+            }
+        };
+        self.long = Some(Box::new(long));
+        self.go_on(&mut None);
+    }
+
+    /// Writes up to a [`PIECE`] more of the long frame, if one is on its
+    /// way; then, for a raw socket, the batch's next messages (`raw`), each
+    /// its own frame, until one is long.
+    fn go_on(&mut self, raw: &mut Option<<Batch as IntoIterator>::IntoIter>) {
+        let out = &mut self.buf;
+        if let Some(mut long) = self.long.take() {
+            if !long.bytes.is_empty() {
+                let n = long.bytes.len().min(PIECE.saturating_sub(out.len()).max(1));
+                out.extend_from_slice(&long.bytes.split_to(n));
+            }
+            if let Some(pieces) = long.pieces.as_mut().filter(|_| long.bytes.is_empty()) {
+                self.scratch.clear();
+                pieces.fill(&mut self.scratch, PIECE.saturating_sub(out.len()).max(1));
+                out.extend_from_slice(self.scratch.as_bytes());
+                if pieces.is_done() {
+                    long.pieces = None;
+                    if self.scratch.capacity() > frame::KEEP_BUFFER {
+                        self.scratch = String::new();
+                    }
+                }
+            }
+            if !long.bytes.is_empty() || long.pieces.is_some() {
+                self.long = Some(long);
+                return;
+            }
+            if long.end {
+                out.put_u8(0xff);
+            }
+            *raw = long.raw_rest.take();
+        }
+        let Some(mut rest) = raw.take() else { return };
+        while let Some(m) = rest.next() {
+            if m.len() <= PIECE {
+                self.wire.text(m.as_str(), out);
+                continue;
+            }
+            self.wire.text_head(m.len(), out);
+            self.long = Some(Box::new(Long {
+                bytes: m.text().as_bytes().clone(),
+                pieces: None,
+                end: matches!(self.wire, Wire::Hixie76),
+                raw_rest: Some(rest),
+            }));
+            return;
+        }
+    }
+
     /// The WebSocket close code for how the session ended.
     fn close_code(&self) -> (u16, String) {
         match self.inner.lock().reason() {
@@ -701,6 +840,24 @@ impl FrameHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_frames_head_is_the_codecs() {
+        for len in [0, 1, 125, 126, 127, 65_535, 65_536, 300_000] {
+            let text = "x".repeat(len);
+            let mut whole = BytesMut::new();
+            Parser::write_message(&mut whole, text.as_str(), OpCode::Text, true, false);
+            let mut head = BytesMut::new();
+            Wire::Rfc6455(Codec::new()).text_head(len, &mut head);
+            head.extend_from_slice(text.as_bytes());
+            assert_eq!(head, whole, "length {len}");
+        }
+        let mut whole = BytesMut::new();
+        Wire::Hixie76.text("abc", &mut whole);
+        let mut head = BytesMut::new();
+        Wire::Hixie76.text_head(3, &mut head);
+        assert_eq!(&whole[..1], &head[..]);
+    }
 
     fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
         let mut f = vec![first];

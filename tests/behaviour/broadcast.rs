@@ -292,3 +292,48 @@ async fn service_broadcast_reaches_every_session() {
         .await
         .assert_body("a[\"to all\"]\n");
 }
+
+/// A broadcast longer than a write's piece (16 KiB) goes out a piece at a
+/// time, from the frame encoded once: every member still gets it whole, in
+/// order with what comes after, framed or raw, as do messages of its own
+/// that long (escaped as they go out).
+#[actix_web::test]
+async fn long_messages_arrive_whole_framed_and_raw() {
+    let long: String = "x\u{7f}\"é😀\u{2028}<".repeat(20_000);
+    let group = Group::new();
+    let (members, text) = (group.clone(), long.clone());
+    let server = serve_one(SockJs::new(move |session: Session, mut messages| {
+        let (group, long) = (members.clone(), text.clone());
+        async move {
+            group.join(&session);
+            let _ = session.send("joined").await;
+            while messages.recv().await.is_some() {
+                group.broadcast(Message::prepared(long.clone()));
+                let _ = session.send(format!("own {long}")).await;
+                let _ = session.send("after").await;
+            }
+        }
+    }));
+    let mut framed = Ws::connect(&format!("{}/s/000/w/websocket", server.ws_base())).await;
+    assert_eq!(framed.recv_text().await, "o");
+    assert_eq!(framed.recv_text().await, r#"a["joined"]"#);
+    let mut raw = Ws::connect(&format!("{}/s/websocket", server.ws_base())).await;
+    assert_eq!(raw.recv_text().await, "joined");
+    raw.send("go").await;
+    // The raw member's broadcast, then its own messages (raw: one frame each).
+    assert_eq!(raw.recv_text().await, long);
+    assert_eq!(raw.recv_text().await, format!("own {long}"));
+    assert_eq!(raw.recv_text().await, "after");
+    assert_eq!(
+        frame_messages(&framed.recv_text().await),
+        std::slice::from_ref(&long)
+    );
+    framed.send(r#"["go"]"#).await;
+    // Its second broadcast (from its own message) and, batched or not, its own.
+    let mut got = frame_messages(&framed.recv_text().await);
+    while got.len() < 3 {
+        got.extend(frame_messages(&framed.recv_text().await));
+    }
+    assert_eq!(got, [long.clone(), format!("own {long}"), "after".into()]);
+    assert_eq!(raw.recv_text().await, long);
+}

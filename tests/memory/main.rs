@@ -73,10 +73,37 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
             let _ = session.send("churned").await;
         }
     });
+    // Long messages: a session of `/long-group` joins `members` (for a
+    // broadcast), one of `/long-own` is sent a long message of its own.
+    let members = actix_sockjs::Group::new();
+    let (joined, opened) = (members.clone(), tokio::sync::mpsc::unbounded_channel());
+    let (opened_tx, mut opened_rx) = opened;
+    let long_handler = |own: bool| {
+        let (members, opened) = (joined.clone(), opened_tx.clone());
+        SockJs::new(move |session: Session, messages: MessageStream| {
+            let (members, opened) = (members.clone(), opened.clone());
+            async move {
+                let _unread = messages;
+                match own {
+                    true => {
+                        for _ in 0..3 {
+                            let _ = session.send(LONG.repeat(256 * 1024)).await;
+                        }
+                    }
+                    false => members.join(&session),
+                }
+                let _ = opened.send(session.clone());
+                session.closed().await;
+            }
+        })
+    };
+    let (long_own, long_group) = (long_handler(true), long_handler(false));
     let server = common::serve(move |cfg| {
         cfg.service(idle.scope("/idle"))
             .service(amplify.scope("/amplify"))
-            .service(churn.scope("/churn"));
+            .service(churn.scope("/churn"))
+            .service(long_own.scope("/long-own"))
+            .service(long_group.scope("/long-group"));
     });
     // Warm up allocations every phase shares (threads, connections).
     let url = session_url(&format!("{}/idle", server.base()));
@@ -84,7 +111,46 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
         .await
         .assert_body("o\n");
 
-    // 1. A WebSocket frame announcing 1 GiB, then as much of it as the server takes.
+    // 1. Long messages to WebSockets that never read: 10 sessions sent
+    // three of 256 KiB each, 30 in a group sent three as broadcasts. U+007F
+    // is written as `\u007f`, so each frame is 1.5 MiB. The kernel takes
+    // about one frame per socket; handed to actix-http whole, each socket
+    // then held the next in its write buffer (a broadcast's too, though its
+    // frame is encoded once): 60 MiB here. This one first, before other
+    // attacks leave freed memory it could reuse unseen.
+    let grew = growth("long messages to non-reading sockets", async {
+        let mut held = Vec::new();
+        let mut sessions = Vec::new();
+        for (scope, n) in [("long-own", 10), ("long-group", 30)] {
+            for _ in 0..n {
+                let url = format!("{}/{scope}/000/{}/websocket", server.base(), uuid());
+                held.push(non_reading_socket(&url).await);
+                sessions.push(opened_rx.recv().await.expect("a session"));
+            }
+        }
+        for _ in 0..3 {
+            members.broadcast(actix_sockjs::Message::prepared(LONG.repeat(256 * 1024)));
+        }
+        // Until every socket has taken all but its last message from its
+        // queue (or 10 s: then measure what it holds by then).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let mut every = tokio::time::interval(Duration::from_millis(10));
+        while sessions.iter().any(|s| s.queued().0 > 1) {
+            if tokio::time::Instant::now() > deadline {
+                eprintln!("long messages: not all taken in 10 s");
+                break;
+            }
+            every.tick().await;
+        }
+        drop(held);
+    })
+    .await;
+    assert!(
+        grew < 24 * MIB,
+        "long messages to non-reading sockets: grew {grew} bytes"
+    );
+
+    // 2. A WebSocket frame announcing 1 GiB, then as much of it as the server takes.
     let grew = growth("1 GiB frame", async {
         let mut ws = RawWs::connect(&format!(
             "{}/idle/000/{}/websocket",
@@ -105,7 +171,7 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     .await;
     assert!(grew < 16 * MIB, "1 GiB frame: grew {grew} bytes");
 
-    // 2. 64 parallel sends of 256 KiB to a session whose handler does not read.
+    // 3. 64 parallel sends of 256 KiB to a session whose handler does not read.
     let grew = growth("64 parallel sends", async {
         let send = format!("{url}/xhr_send");
         // One body, shared by every client, so the figure is the server's.
@@ -134,21 +200,14 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     .await;
     assert!(grew < 16 * MIB, "parallel sends: grew {grew} bytes");
 
-    // 3. An amplifying handler and a WebSocket that never reads.
+    // 4. An amplifying handler and a WebSocket that never reads.
     let grew = growth("non-reading socket", async {
-        let url = format!("{}/amplify/000/{}/websocket", server.base(), uuid());
-        let (mut stream, host, path) = slow_reader(&url).await;
-        stream
-            .write_all(
-                format!(
-                    "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\n\
-                     Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
-                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
-                )
-                .as_bytes(),
-            )
-            .await
-            .expect("handshake");
+        let mut stream = non_reading_socket(&format!(
+            "{}/amplify/000/{}/websocket",
+            server.base(),
+            uuid()
+        ))
+        .await;
         let mut frame = RawWs::head(0x81, 5);
         frame.extend_from_slice(br#"["a"]"#);
         stream.write_all(&frame).await.expect("a message");
@@ -174,7 +233,7 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     .await;
     assert!(grew < 16 * MIB, "non-reading socket: grew {grew} bytes");
 
-    // 4. One session joining and leaving a group 1,000,000 times: each join
+    // 5. One session joining and leaving a group 1,000,000 times: each join
     // kept one more close hook (about 50 bytes) for the session's life.
     let grew = growth("group churn", async {
         let mut ws = Ws::connect(&format!(
@@ -190,7 +249,7 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
     .await;
     assert!(grew < 8 * MIB, "group churn: grew {grew} bytes");
 
-    // 5. Sends of 65,000 one-letter messages (a 256 KiB body) to 20
+    // 6. Sends of 65,000 one-letter messages (a 256 KiB body) to 20
     // sessions whose handler does not read: each send waits with what is
     // left of its batch. Held as a `String` each, that was 4 MB a send.
     let grew = growth("sends of many small messages", async {
@@ -235,4 +294,25 @@ async fn hostile_clients_cannot_grow_memory_past_the_bounds() {
         grew < 24 * MIB,
         "sends of many small messages: grew {grew} bytes"
     );
+}
+
+/// A character SockJS escapes (6 bytes on the wire for 1 of text).
+const LONG: &str = "\u{7f}";
+
+/// A WebSocket upgrade of `url` from a client with a 4 KiB receive buffer
+/// that never reads.
+async fn non_reading_socket(url: &str) -> tokio::net::TcpStream {
+    let (mut stream, host, path) = slow_reader(url).await;
+    stream
+        .write_all(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\n\
+                 Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("handshake");
+    stream
 }
