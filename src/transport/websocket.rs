@@ -8,7 +8,8 @@
 //!   only when its write buffer has room, and it takes frames from the
 //!   session's queue only then, so a client that does not read leaves the
 //!   messages in the queue, where [`queue_limit`](crate::SockJs::queue_limit)
-//!   and the overflow policy apply.
+//!   and the overflow policy apply. A frame longer than 16 KiB goes a
+//!   piece at a time (`Long`): the socket holds a piece, not the frame.
 //! - **In:** a reader (run in the session's own task, beside the handler)
 //!   decodes frames and hands messages to the handler's queue, waiting when
 //!   it is full. A frame or fragmented message over
