@@ -234,18 +234,28 @@ pub(crate) fn close(code: u16, reason: &str) -> ByteString {
 }
 
 /// Quotes any frame as a JSON string, for transports (htmlfile, JSONP)
-/// that pass the frame to a JavaScript function. `<`, `>` and `&` are
+/// that pass the frame to a JavaScript function (they write it with
+/// [`escape_frame`] between their own quotes). `<`, `>` and `&` are
 /// written as `\u003c`, `\u003e`, `\u0026` too: inside an HTML `<script>`
 /// block a raw `</script>` in a message would end the script and let the
 /// rest of the message run as markup. The client decodes them unchanged.
+#[cfg(test)]
 pub(crate) fn quote_frame(frame: &str, out: &mut String) {
+    out.push('"');
+    escape_frame(frame, out);
+    out.push('"');
+}
+
+/// The frame quoted as a JSON string, as above, without the quotes: a frame written in pieces is
+/// escaped a piece at a time (escaping goes character by character).
+pub(crate) fn escape_frame(frame: &str, out: &mut String) {
     let start = out.len();
-    quote_into(out, frame);
+    escape_into(out, frame);
     if !out[start..].contains(['<', '>', '&']) {
         return;
     }
-    let quoted = out.split_off(start);
-    for c in quoted.chars() {
+    let escaped = out.split_off(start);
+    for c in escaped.chars() {
         match c {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),

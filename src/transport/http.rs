@@ -23,6 +23,7 @@ use crate::error::CloseReason;
 use crate::http::{body, headers, RequestError};
 use crate::protocol::frame;
 use crate::protocol::inbound::{self, PayloadError, Texts};
+use crate::session::state::Batch;
 use crate::session::{Attachment, Inner, Open, Outgoing, ResumeAsk, ResumeError};
 
 /// The HTTP receiving transports.
@@ -130,38 +131,54 @@ impl Framing {
 
     /// [`Framing::wrap`], appended to `out` (a buffer its caller reuses).
     pub fn wrap_into(&self, frame: &str, out: &mut String) {
+        self.open_into(out);
+        self.piece_into(frame, out);
+        self.close_into(out);
+    }
+
+    /// What comes before a frame's text.
+    fn open_into(&self, out: &mut String) {
+        match self.receiver {
+            HttpReceiver::EventSource => out.push_str("data: "),
+            HttpReceiver::HtmlFile => out.push_str("<script>\np(\""),
+            HttpReceiver::Jsonp => {
+                out.push_str("/**/");
+                out.push_str(&self.callback);
+                out.push_str("(\"");
+            }
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => {}
+        }
+    }
+
+    /// A frame's text, or a piece of it: each character is written alone,
+    /// so a frame written in pieces reads as the frame written whole.
+    fn piece_into(&self, frame: &str, out: &mut String) {
         match self.receiver {
             HttpReceiver::EventSource => {
                 // sockjs-client passes every event through `decodeURI`, so a
                 // raw `%` would break it (or change the message): send it as
                 // `%25`. CR, LF and NUL, which would end or corrupt the
                 // event, never appear raw in a JSON-quoted frame.
-                out.push_str("data: ");
                 for (i, part) in frame.split('%').enumerate() {
                     if i > 0 {
                         out.push_str("%25");
                     }
                     out.push_str(part);
                 }
-                out.push_str("\r\n\r\n");
             }
-            HttpReceiver::HtmlFile => {
-                out.push_str("<script>\np(");
-                frame::quote_frame(frame, out);
-                out.push_str(");\n</script>\r\n");
-            }
-            HttpReceiver::Jsonp => {
-                out.push_str("/**/");
-                out.push_str(&self.callback);
-                out.push('(');
-                frame::quote_frame(frame, out);
-                out.push_str(");\r\n");
-            }
-            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => {
-                out.push_str(frame);
-                out.push('\n');
-            }
+            HttpReceiver::HtmlFile | HttpReceiver::Jsonp => frame::escape_frame(frame, out),
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => out.push_str(frame),
         }
+    }
+
+    /// What comes after a frame's text.
+    fn close_into(&self, out: &mut String) {
+        out.push_str(match self.receiver {
+            HttpReceiver::EventSource => "\r\n\r\n",
+            HttpReceiver::HtmlFile => "\");\n</script>\r\n",
+            HttpReceiver::Jsonp => "\");\r\n",
+            HttpReceiver::XhrPolling | HttpReceiver::XhrStreaming => "\n",
+        });
     }
 }
 
@@ -671,6 +688,30 @@ struct BodyState {
     /// connection's buffer and drops it at once, so the next chunk reuses
     /// the same memory: no allocation per frame.
     buf: BytesMut,
+    /// A batch whose text is longer than [`STREAM_PIECE`], on its way out
+    /// a piece at a time.
+    long: Option<Box<frame::Pieces<Batch>>>,
+}
+
+/// The text of a stream's frame written at a time: a frame of a longer
+/// batch goes in pieces, its messages escaped (and wrapped for the
+/// transport) as each piece is written. actix-http takes the next chunk
+/// only when its write buffer has room (under 32 KiB), so a stream whose
+/// client does not read holds a piece, not the whole frame escaped, up to
+/// 6 times its text (7 in htmlfile).
+const STREAM_PIECE: usize = 16 * 1024;
+
+impl BodyState {
+    /// Writes the next piece of the long frame, and its end after the last.
+    fn go_on(&mut self, mut pieces: Box<frame::Pieces<Batch>>) {
+        self.text.clear();
+        pieces.fill(&mut self.text, STREAM_PIECE);
+        self.framing.piece_into(&self.text, &mut self.wrapped);
+        match pieces.is_done() {
+            true => self.framing.close_into(&mut self.wrapped),
+            false => self.long = Some(pieces),
+        }
+    }
 }
 
 /// The body of a streaming receiver. Dropping it (the client went away)
@@ -689,10 +730,16 @@ fn receiver_body(
         text: String::new(),
         wrapped: String::new(),
         buf: BytesMut::new(),
+        long: None,
     };
     stream::unfold(state, |mut st| async move {
         if let Some(p) = st.prelude.take() {
             return Some((Ok(p), st));
+        }
+        st.wrapped.clear();
+        if let Some(pieces) = st.long.take() {
+            st.go_on(pieces);
+            return Some((Ok(st.chunk(false)), st));
         }
         let attachment = st.attachment.as_mut()?;
         let out = attachment.next().await;
@@ -704,25 +751,43 @@ fn receiver_body(
             return None;
         }
         let last = matches!(out, Outgoing::Close(_));
-        st.wrapped.clear();
-        let (framing, wrapped) = (&st.framing, &mut st.wrapped);
-        with_frame(out, &mut st.text, |f| framing.wrap_into(f, wrapped));
-        st.buf.extend_from_slice(st.wrapped.as_bytes());
-        let chunk = st.buf.split().freeze();
-        if chunk.len() > frame::KEEP_BUFFER {
-            st.buf = BytesMut::new();
-            st.text = String::new();
-            st.wrapped = String::new();
+        match out {
+            Outgoing::Messages(batch, accepted)
+                if batch.iter().map(|m| m.len()).sum::<usize>() > STREAM_PIECE =>
+            {
+                st.framing.open_into(&mut st.wrapped);
+                st.go_on(Box::new(frame::Pieces::new(batch, accepted)));
+            }
+            out => {
+                let (framing, wrapped) = (&st.framing, &mut st.wrapped);
+                with_frame(out, &mut st.text, |f| framing.wrap_into(f, wrapped));
+            }
         }
-        st.remaining = st.remaining.saturating_sub(chunk.len());
-        if last || st.remaining == 0 {
+        Some((Ok(st.chunk(last)), st))
+    })
+}
+
+impl BodyState {
+    /// What was written, to hand to actix-http; the response ends after a
+    /// close frame (`last`) or at its byte limit, once no frame is half
+    /// written.
+    fn chunk(&mut self, last: bool) -> Bytes {
+        self.buf.extend_from_slice(self.wrapped.as_bytes());
+        let chunk = self.buf.split().freeze();
+        if chunk.len() > frame::KEEP_BUFFER {
+            self.buf = BytesMut::new();
+            self.text = String::new();
+            self.wrapped = String::new();
+        }
+        self.remaining = self.remaining.saturating_sub(chunk.len());
+        if self.long.is_none() && (last || self.remaining == 0) {
             // Finished normally: detach now, not when the body is dropped.
-            if let Some(mut a) = st.attachment.take() {
+            if let Some(mut a) = self.attachment.take() {
                 a.complete();
             }
         }
-        Some((Ok(chunk), st))
-    })
+        chunk
+    }
 }
 
 /// `f` of the SockJS frame for what a receiver sends next; a message
@@ -750,6 +815,35 @@ pub(crate) fn frame_of(out: Outgoing) -> ByteString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_wrapped_in_pieces_is_the_frame_wrapped() {
+        use crate::protocol::message::Message;
+        let long = "x%\u{7f}\"<é😀\u{2028}&\n".repeat(2000);
+        let batch = [Message::new(long.clone()), Message::prepared(long)];
+        for receiver in [
+            HttpReceiver::XhrStreaming,
+            HttpReceiver::EventSource,
+            HttpReceiver::HtmlFile,
+            HttpReceiver::Jsonp,
+        ] {
+            let framing = Framing::new(receiver, Some("cb"));
+            for accepted in [None, Some(7)] {
+                let mut scratch = String::new();
+                let whole = framing.wrap(frame::batch_into(&batch, accepted, &mut scratch));
+                let mut pieces = frame::Pieces::new(&batch[..], accepted);
+                let mut out = String::new();
+                framing.open_into(&mut out);
+                while !pieces.is_done() {
+                    let mut piece = String::new();
+                    pieces.fill(&mut piece, 1000);
+                    framing.piece_into(&piece, &mut out);
+                }
+                framing.close_into(&mut out);
+                assert_eq!(out.as_bytes(), &whole[..], "{receiver:?}");
+            }
+        }
+    }
 
     #[test]
     fn wrapping() {
