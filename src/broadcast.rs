@@ -110,6 +110,17 @@ impl std::fmt::Debug for Group {
 }
 
 impl Group {
+    /// True when both handles are of one group.
+    #[cfg(test)]
+    pub(crate) fn same_as(&self, other: &Group) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// True when the group has no member and this is its only handle.
+    pub(crate) fn unused(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1 && self.is_empty()
+    }
+
     /// An empty group.
     ///
     /// ```

@@ -69,7 +69,32 @@ struct Service {
     /// Refusals at a limit (logged at warn, rate-limited).
     limits: limits::LimitLog,
     /// Named groups ([`SockJs::group`]).
-    groups: std::sync::Mutex<std::collections::HashMap<String, crate::Group>>,
+    groups: std::sync::Mutex<NamedGroups>,
+}
+
+/// The named groups of a service, and how many there were when those
+/// nobody uses were last forgotten.
+#[derive(Default)]
+struct NamedGroups {
+    by_name: std::collections::HashMap<String, crate::Group>,
+    swept_at: usize,
+}
+
+impl NamedGroups {
+    /// Forgets the groups with no member and no handle but this map's,
+    /// once the map has doubled since it last did (so each look is paid
+    /// for by the names added since). Names can come from clients (a chat
+    /// room, a STOMP destination): kept for the service's life, a client
+    /// naming a new one in each request grew the map without bound. A
+    /// group forgotten is empty and unreachable: asked for again, a new
+    /// empty one is the same.
+    fn sweep(&mut self) {
+        if self.by_name.len() < (2 * self.swept_at).max(64) {
+            return;
+        }
+        self.by_name.retain(|_, g| !g.unused());
+        self.swept_at = self.by_name.len();
+    }
 }
 
 impl std::fmt::Debug for SockJs {
@@ -620,7 +645,10 @@ impl SockJs {
     /// The named group `name` of this service, the same one each time it is
     /// asked for. Without a cluster it is a [`Group`](crate::Group) like any
     /// other; in a cluster (`SockJs::cluster`, feature `redis`) its broadcasts reach its
-    /// members on every node.
+    /// members on every node. A group with no member and no handle but the
+    /// service's is forgotten as new names come (asked for again, it is a
+    /// new empty group, which is the same): names clients choose do not
+    /// grow the service for its life.
     ///
     /// ```
     /// let chat = actix_sockjs::SockJs::new(|_, _| async {});
@@ -629,9 +657,10 @@ impl SockJs {
     /// ```
     pub fn group(&self, name: &str) -> crate::Group {
         let mut groups = self.inner.groups.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(g) = groups.get(name) {
+        if let Some(g) = groups.by_name.get(name) {
             return g.clone();
         }
+        groups.sweep();
         #[cfg(feature = "redis")]
         let g = match &self.inner.sessions.cluster {
             Some(link) => crate::Group::clustered(link.node.clone(), link.svc.clone(), name),
@@ -639,8 +668,15 @@ impl SockJs {
         };
         #[cfg(not(feature = "redis"))]
         let g = crate::Group::new();
-        groups.insert(name.to_owned(), g.clone());
+        groups.by_name.insert(name.to_owned(), g.clone());
         g
+    }
+
+    /// How many named groups the service keeps now.
+    #[cfg(test)]
+    fn named_groups(&self) -> usize {
+        let groups = self.inner.groups.lock().unwrap_or_else(|e| e.into_inner());
+        groups.by_name.len()
     }
 
     /// Joins this service to a cluster of nodes on Redis (cargo feature
@@ -880,6 +916,18 @@ async fn route(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_groups_nobody_uses_are_forgotten() {
+        let svc = SockJs::new(|_, _| async {});
+        let kept = svc.group("kept");
+        for i in 0..100_000 {
+            drop(svc.group(&format!("room {i}")));
+        }
+        assert!(svc.named_groups() < 200, "{} kept", svc.named_groups());
+        // A group someone holds stays the same group.
+        assert!(kept.same_as(&svc.group("kept")));
+    }
 
     #[test]
     fn session_paths() {

@@ -337,3 +337,35 @@ async fn long_messages_arrive_whole_framed_and_raw() {
     assert_eq!(got, [long.clone(), format!("own {long}"), "after".into()]);
     assert_eq!(raw.recv_text().await, long);
 }
+
+/// Named groups nobody holds or is in are forgotten as new names come (a
+/// client could name a new one in each message); a group with members but
+/// no handle is not: its members still get its broadcasts.
+#[actix_web::test]
+async fn a_named_group_with_members_outlives_the_forgetting_of_unused_ones() {
+    let cell = std::sync::Arc::new(std::sync::OnceLock::<SockJs>::new());
+    let service = cell.clone();
+    let svc = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let service = service.clone();
+        async move {
+            let Some(svc) = service.get() else { return };
+            svc.group("room").join(&session);
+            let _ = session.send("joined").await;
+            while let Some(m) = messages.recv().await {
+                for i in 0..10_000 {
+                    drop(svc.group(&format!("{m} {i}")));
+                }
+                svc.group("room").broadcast("to the room");
+            }
+        }
+    });
+    let _ = cell.set(svc.clone());
+    let server = serve_one(svc);
+    let mut ws = Ws::connect(&format!("{}/s/000/w/websocket", server.ws_base())).await;
+    assert_eq!(ws.recv_text().await, "o");
+    assert_eq!(ws.recv_text().await, r#"a["joined"]"#);
+    for round in ["a", "b", "c"] {
+        ws.send(&format!(r#"["{round}"]"#)).await;
+        assert_eq!(ws.recv_text().await, r#"a["to the room"]"#);
+    }
+}
