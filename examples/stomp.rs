@@ -7,6 +7,8 @@
 //! `subscription` header, through `Group::broadcast_with`), receipts on any
 //! frame, DISCONNECT, and ERROR (then close) for a frame it cannot parse.
 //! Heart-beats are not negotiated (`heart-beat:0,0`): SockJS has its own.
+//! A session holds at most 1,000 subscriptions (ERROR past them), and a
+//! destination nobody subscribes to is forgotten.
 //! `PORT` changes the port.
 
 use std::collections::HashMap;
@@ -164,6 +166,10 @@ fn parse(buf: &mut String) -> Result<Vec<Frame>, String> {
     }
 }
 
+/// The most subscriptions one session may hold: each costs the server a
+/// little memory for as long as it lasts.
+const MAX_SUBSCRIPTIONS: usize = 1000;
+
 /// A destination's subscribers: a group, and each member's subscription ids.
 type Subscribers = (Group, HashMap<SessionKey, Vec<String>>);
 
@@ -182,17 +188,25 @@ impl Broker {
         ids.entry(session.key()).or_default().push(id.to_owned());
     }
 
-    fn unsubscribe(&self, session: &Session, id: &str) {
+    /// Ends the subscription `id`; the number of subscriptions it ended.
+    fn unsubscribe(&self, session: &Session, id: &str) -> usize {
         let mut d = self.destinations.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ended = 0;
         for (group, ids) in d.values_mut() {
             if let Some(list) = ids.get_mut(&session.key()) {
+                let before = list.len();
                 list.retain(|s| s != id);
+                ended += before - list.len();
                 if list.is_empty() {
                     ids.remove(&session.key());
                     group.leave(session);
                 }
             }
         }
+        // A destination nobody subscribes to is forgotten: clients name
+        // them, and would otherwise grow the map for the server's life.
+        d.retain(|_, (_, ids)| !ids.is_empty());
+        ended
     }
 
     fn gone(&self, session: &Session) {
@@ -200,6 +214,7 @@ impl Broker {
         for (_, ids) in d.values_mut() {
             ids.remove(&session.key());
         }
+        d.retain(|_, (_, ids)| !ids.is_empty());
     }
 
     /// A MESSAGE to every subscription of `destination`: the body is the
@@ -235,6 +250,8 @@ impl Broker {
 async fn client(broker: Arc<Broker>, session: Session, mut messages: MessageStream) {
     let mut buf = String::new();
     let mut connected = false;
+    // Subscriptions of this session, within MAX_SUBSCRIPTIONS.
+    let mut subscriptions = 0usize;
     'session: while let Some(text) = messages.recv().await {
         buf.push_str(&text);
         if buf.len() > 1 << 20 {
@@ -271,8 +288,12 @@ async fn client(broker: Arc<Broker>, session: Session, mut messages: MessageStre
                 }
                 _ if !connected => Some(Frame::new("ERROR").header("message", "CONNECT first")),
                 "SUBSCRIBE" => match (frame.get("destination"), frame.get("id")) {
+                    _ if subscriptions >= MAX_SUBSCRIPTIONS => {
+                        Some(Frame::new("ERROR").header("message", "too many subscriptions"))
+                    }
                     (Some(d), Some(id)) => {
                         broker.subscribe(&session, d, id);
+                        subscriptions += 1;
                         None
                     }
                     _ => Some(
@@ -281,7 +302,7 @@ async fn client(broker: Arc<Broker>, session: Session, mut messages: MessageStre
                 },
                 "UNSUBSCRIBE" => {
                     if let Some(id) = frame.get("id") {
-                        broker.unsubscribe(&session, id);
+                        subscriptions -= broker.unsubscribe(&session, id).min(subscriptions);
                     }
                     None
                 }

@@ -349,3 +349,94 @@ test("the example's own page: two pages chat on /topic/chat", { timeout: 60000 }
     await two.close();
   }
 });
+
+/** The resident memory of a process, in bytes (Linux). */
+function residentBytes(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+  assert.ok(kib > 0, 'VmRSS read');
+  return kib * 1024;
+}
+
+/**
+ * Runs in the page: STOMP frames written by hand over client-js's WebSocket.
+ * SUBSCRIBE and UNSUBSCRIBE of `pairs` destinations, each new (long names,
+ * `perMessage` pairs to a SockJS message), then a SUBSCRIBE with a receipt;
+ * then `more` subscriptions, the last with a receipt, then one past them.
+ * Returns the frames the broker answered with, and how the socket closed.
+ */
+async function churn({ url, pairs, perMessage, more, timeoutMs }) {
+  const sock = new window.SockJS(url, null, { transports: ['websocket'] });
+  const got = [];
+  let wake = null;
+  let closed = null;
+  sock.onmessage = (e) => {
+    got.push(e.data);
+    if (wake) wake();
+  };
+  sock.onclose = (e) => {
+    closed = { code: e.code, reason: e.reason };
+    if (wake) wake();
+  };
+  const next = async () => {
+    const deadline = Date.now() + timeoutMs;
+    while (!got.length) {
+      if (closed) return `closed ${closed.code}`;
+      if (Date.now() > deadline) return 'timed out';
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    return got.shift();
+  };
+  await new Promise((resolve, reject) => {
+    sock.onopen = resolve;
+    setTimeout(() => reject(new Error('no open')), timeoutMs);
+  });
+  sock.send('CONNECT\naccept-version:1.2\nhost:x\n\n\0');
+  const connected = await next();
+  const long = 'x'.repeat(200);
+  for (let n = 0; n < pairs; ) {
+    let batch = '';
+    for (let i = 0; i < perMessage && n < pairs; i++, n++) {
+      batch += `SUBSCRIBE\ndestination:/queue/${long}/${n}\nid:s${n}\n\n\0UNSUBSCRIBE\nid:s${n}\n\n\0`;
+    }
+    sock.send(batch);
+  }
+  sock.send('SUBSCRIBE\ndestination:/queue/after\nid:after\nreceipt:churned\n\n\0');
+  const churned = await next();
+  let batch = '';
+  for (let i = 0; i < more; i++) {
+    batch += `SUBSCRIBE\ndestination:/queue/cap/${i}\nid:c${i}\n${i === more - 1 ? 'receipt:full\n' : ''}\n\0`;
+  }
+  sock.send(batch);
+  const full = await next();
+  sock.send('SUBSCRIBE\ndestination:/queue/one-more\nid:one-more\n\n\0');
+  const past = await next();
+  const end = await next();
+  return { connected, churned, full, past, end, closed };
+}
+
+test('a client naming a new destination each time: the broker forgets them, and holds 1,000 subscriptions a session', { timeout: 120000 }, async () => {
+  const p = await stompPage();
+  try {
+    await p.page.goto(`${base}/`);
+    await p.page.waitForFunction(() => window.client && window.client.connected, null, { timeout: TIMEOUT_MS });
+    const pid = server.child.pid;
+    const before = residentBytes(pid);
+    const r = await p.page.evaluate(churn, { url: `${base}/stomp`, pairs: 40000, perMessage: 800, more: 999, timeoutMs: 60000 });
+    const grew = residentBytes(pid) - before;
+    console.log(`# 40,000 destinations subscribed and left: the broker grew ${(grew / 1048576).toFixed(1)} MiB`);
+    assert.match(r.connected, /^CONNECTED\n/);
+    assert.match(r.churned, /^RECEIPT\nreceipt-id:churned\n/);
+    // Forgotten, each of these names (about 250 bytes, with its group) stayed: 20 MiB or more.
+    assert.ok(grew < 8 * 1048576, `the broker grew ${grew} bytes`);
+    // /queue/after and 999 more are 1,000: the next is refused, and the session closed.
+    assert.match(r.full, /^RECEIPT\nreceipt-id:full\n/);
+    assert.match(r.past, /^ERROR\nmessage:too many subscriptions\n/);
+    assert.equal(r.closed?.code, 3000, JSON.stringify(r));
+  } finally {
+    await p.close();
+  }
+});
