@@ -520,7 +520,12 @@ pub(crate) async fn send(r: SessionRequest, jsonp: bool) -> Result<HttpResponse,
     };
     let config = &r.sessions.config;
     let body = body::read(req, r.payload, config.max_message_size, config.body_timeout).await?;
-    deliver_send(&inner, req.query_string(), || parse_send(req, &body, jsonp)).await?;
+    // The body goes with the parse: a send that waits for room in the
+    // handler's queue holds its packed messages, not the body beside them.
+    deliver_send(&inner, req.query_string(), move || {
+        parse_send(req, &body, jsonp)
+    })
+    .await?;
     Ok(send_answer(req, config.cookie_needed, jsonp))
 }
 
