@@ -63,7 +63,8 @@
 //!   duplicated or reordered across drops, on every transport.
 //! - **Operations:** [`SockJs::shutdown`] and [`shutdown_signal`] (graceful
 //!   stop, `c[1012,"Server restarting"]`), [`metrics`] (Prometheus, with
-//!   [`SockJs::name`] labels them), logs through `tracing` (a span per session;
+//!   [`SockJs::name`] labels them), [`drop_stalled_connections`] (a write
+//!   deadline, by the kernel), logs through `tracing` (a span per session;
 //!   `log` records too, for `log` users). `docs/production.md` is the
 //!   operator's guide, with a tested nginx configuration.
 //!
@@ -86,6 +87,7 @@ mod protocol;
 mod service;
 mod session;
 mod shutdown;
+mod stalled;
 mod transport;
 
 pub use accept::{Accepted, Refusal};
@@ -99,6 +101,7 @@ pub use protocol::transport::Transport;
 pub use service::SockJs;
 pub use session::{Headers, MessageStream, RequestInfo, Session, SessionKey};
 pub use shutdown::shutdown_signal;
+pub use stalled::drop_stalled_connections;
 
 /// The README's examples, compiled and run as doc tests (they are not part
 /// of the crate's documentation).

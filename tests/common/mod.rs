@@ -80,6 +80,23 @@ pub fn serve_with_workers<F>(workers: usize, configure: F) -> Server
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    serve_on(workers, None, configure)
+}
+
+/// [`serve`], its connections dropped by the kernel once what the server
+/// wrote has waited `after` for the client
+/// ([`actix_sockjs::drop_stalled_connections`]).
+pub fn serve_dropping_stalled<F>(after: std::time::Duration, configure: F) -> Server
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    serve_on(2, Some(after), configure)
+}
+
+fn serve_on<F>(workers: usize, stalled: Option<std::time::Duration>, configure: F) -> Server
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
     // Bound before the server runs: connections queue in the backlog, so
     // the port is usable as soon as this returns.
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
@@ -88,7 +105,11 @@ where
     std::thread::spawn(move || {
         let sys = actix_rt::System::new();
         sys.block_on(async move {
-            let server = HttpServer::new(move || App::new().configure(configure.clone()))
+            let mut server = HttpServer::new(move || App::new().configure(configure.clone()));
+            if let Some(after) = stalled {
+                server = server.on_connect(actix_sockjs::drop_stalled_connections(after));
+            }
+            let server = server
                 .h1_allow_half_closed(false)
                 .workers(workers)
                 .disable_signals()

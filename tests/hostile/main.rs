@@ -869,3 +869,70 @@ async fn a_session_answers_to_its_first_url_and_its_last_eight() {
         assert!(got.contains(m), "{m} echoed: {got:?}");
     }
 }
+
+// ------------------------------------------- clients that stop reading
+
+/// A service whose handler, on a first message, sends long messages until
+/// it cannot, then reports how its session ended.
+fn flooding() -> (SockJs, mpsc::UnboundedReceiver<CloseReason>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |session: Session, mut messages: MessageStream| {
+        let tx = tx.clone();
+        async move {
+            if messages.recv().await.is_some() {
+                while session.send("\u{7f}".repeat(256 * 1024)).await.is_ok() {}
+            }
+            let _ = tx.send(session.closed().await);
+        }
+    });
+    (service, rx)
+}
+
+/// A WebSocket whose client sends `["go"]` and never reads (a 4 KiB
+/// receive buffer).
+async fn stops_reading(server: &common::Server) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let url = format!("{}/s/000/{}/websocket", server.base(), uuid());
+    let (mut stream, host, path) = slow_reader(&url).await;
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\n\
+         Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend(RawWs::head(0x81, 6));
+    request.extend_from_slice(br#"["go"]"#);
+    stream.write_all(&request).await.expect("the request");
+    stream
+}
+
+#[actix_web::test]
+async fn a_connection_whose_client_stopped_reading_is_dropped_after_the_deadline() {
+    // Without the deadline, it is held for as long as the client likes.
+    let (service, mut ended) = flooding();
+    let server = serve_one(service);
+    let held = stops_reading(&server).await;
+    // (Absence, so a bounded wait: 3 s is three deadlines of the next server.)
+    let early = tokio::time::timeout(Duration::from_secs(3), ended.recv()).await;
+    assert!(early.is_err(), "ended without a deadline: {early:?}");
+    drop(held);
+
+    // With `drop_stalled_connections(1 s)`: the kernel drops it once its
+    // receive window has stayed shut for 1 s, and the session ends.
+    let (service, mut ended) = flooding();
+    let server = common::serve_dropping_stalled(Duration::from_secs(1), move |cfg| {
+        cfg.service(service.scope("/s"));
+    });
+    let mut reader = Ws::connect(&format!("{}/s/000/{}/websocket", server.ws_base(), uuid())).await;
+    assert_eq!(reader.recv_text().await, "o");
+    let started = Instant::now();
+    let _held = stops_reading(&server).await;
+    let reason = within("the stalled session's end", ended.recv()).await;
+    assert_eq!(reason, Some(CloseReason::Interrupted));
+    eprintln!("stalled connection dropped after {:?}", started.elapsed());
+    // A client that reads is not touched, long messages and all.
+    reader.send(r#"["go"]"#).await;
+    for _ in 0..8 {
+        assert!(reader.recv_text().await.starts_with("a[\"\\u007f"));
+    }
+}
