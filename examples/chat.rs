@@ -136,6 +136,11 @@ async fn main() -> std::io::Result<()> {
             .service(app_chat.scope("/chat"))
     })
     .h1_allow_half_closed(false)
+    // A client that stops reading is dropped 30 s later (actix-web has no
+    // write timeout of its own).
+    .on_connect(actix_sockjs::drop_stalled_connections(
+        std::time::Duration::from_secs(30),
+    ))
     // The shutdown below handles the signals, then stops the server.
     .disable_signals()
     .shutdown_timeout(1)

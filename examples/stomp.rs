@@ -402,6 +402,11 @@ async fn main() -> std::io::Result<()> {
             .service(stomp.scope("/stomp"))
     })
     .h1_allow_half_closed(false)
+    // A client that stops reading is dropped 30 s later (actix-web has no
+    // write timeout of its own).
+    .on_connect(actix_sockjs::drop_stalled_connections(
+        std::time::Duration::from_secs(30),
+    ))
     .bind(("127.0.0.1", port))?;
     println!("STOMP over SockJS on http://127.0.0.1:{port}/ (endpoint /stomp)");
     server.run().await
