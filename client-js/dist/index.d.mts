@@ -25,8 +25,9 @@ interface ReconnectOptions {
     retries?: number | undefined;
     /**
      * Decides whether a close is worth reconnecting after. Default: every close
-     * except those with a code an application chooses (1000, 3000-4999) and
-     * 1008 (the server refused this client). A `close()` by the page never
+     * except those with a code an application chooses (1000, 3000-4999),
+     * 1008 (the server refused this client) and 1009 (too big: the same
+     * request would be refused again). A `close()` by the page never
      * reconnects.
      */
     shouldReconnect?: ((event: SockJSCloseEvent) => boolean) | undefined;

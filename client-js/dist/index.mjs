@@ -1118,7 +1118,7 @@ var SockJS = /** @class */ (function () {
             if (failed)
                 self._emit('error');
             if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
-                (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && e.code != 1008)) {
+                (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && (e.code | 1) != 1009)) {
                 e.willReconnect = true;
                 self._set(CONNECTING);
                 self._reconnectTimer = setTimeout(function () { self._start(); }, Math.min(ro.maxDelay || 30000, (ro.minDelay || 1000) * Math.pow(ro.factor || 2, self._reconnects++)) *

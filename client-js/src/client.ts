@@ -43,8 +43,9 @@ export interface ReconnectOptions {
   retries?: number | undefined;
   /**
    * Decides whether a close is worth reconnecting after. Default: every close
-   * except those with a code an application chooses (1000, 3000-4999) and
-   * 1008 (the server refused this client). A `close()` by the page never
+   * except those with a code an application chooses (1000, 3000-4999),
+   * 1008 (the server refused this client) and 1009 (too big: the same
+   * request would be refused again). A `close()` by the page never
    * reconnects.
    */
   shouldReconnect?: ((event: SockJSCloseEvent) => boolean) | undefined;
@@ -616,7 +617,7 @@ export default class SockJS {
       self._set(CLOSED);
       if (failed) self._emit('error');
       if (ro && !self._closedByUser && self._reconnects < (ro.retries == null ? 1 / 0 : ro.retries) &&
-          (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && e.code != 1008)) {
+          (ro.shouldReconnect ? ro.shouldReconnect(e) : !userCode(e.code) && (e.code | 1) != 1009)) {
         e.willReconnect = true;
         self._set(CONNECTING);
         self._reconnectTimer = setTimeout(function () { self._start(); },

@@ -61,6 +61,17 @@ test('a refusal is not retried by the reconnect option', () => {
   assert.equal(env.xhrs.filter((x) => x.path.endsWith('/info')).length, 1, 'no second /info');
 });
 
+test('a session refused as too big (431, close 1009) is not retried by the reconnect option either', () => {
+  const { SockJS, env } = load();
+  const sock = new SockJS('http://localhost:8080/echo', null, { transports: 'xhr-polling', reconnect: true });
+  const log = record(sock);
+  env.info();
+  env.xhr('/xhr').respond(431, 'Request headers too large.');
+  env.clock.tick(60000);
+  assert.deepEqual(plain(log).filter((e) => e.type === 'close'), [close(1009, 'Request headers too large.')]);
+  assert.equal(env.xhrs.filter((x) => x.path.endsWith('/info')).length, 1, 'no second /info');
+});
+
 test('a send refused as too large (413) closes with 1009 and the reason', () => {
   const { SockJS, env } = load();
   const sock = new SockJS('http://localhost:8080/echo', null, { transports: 'xhr-polling' });
