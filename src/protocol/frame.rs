@@ -102,6 +102,18 @@ pub(crate) struct Pieces<B> {
     done: bool,
 }
 
+/// The size of the pieces a long frame is handed to actix-http in (a
+/// WebSocket's frame, a stream's, a poll's answer). actix-http takes the
+/// next only when its write buffer has room (under 32 KiB), so a client
+/// that does not read holds that and a piece, whatever the frame's size.
+pub(crate) const PIECE: usize = 16 * 1024;
+
+/// True when a batch's frame goes in pieces ([`Pieces`]): its text is
+/// longer than a [`PIECE`]. Shorter ones are written whole, in one write.
+pub(crate) fn goes_in_pieces(batch: &[Message]) -> bool {
+    batch.iter().map(Message::len).sum::<usize>() > PIECE
+}
+
 /// How much of a message's text is escaped at a time (at most 6 times
 /// that is written).
 const ESCAPE_STEP: usize = 4096;

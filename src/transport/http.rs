@@ -246,7 +246,8 @@ pub(crate) async fn receive(
             attachment.complete();
             drop(attachment);
             let answer = framing.wrap(&frame_of(out));
-            match answer.len() > UNREAD_PIECE {
+            // Up to a piece, the answer goes whole, with its head, in one write.
+            match answer.len() > frame::PIECE {
                 false => b.body(answer),
                 true => b.body(Unread::new(answer, inner)),
             }
@@ -266,11 +267,7 @@ pub(crate) async fn receive(
     })
 }
 
-/// The size of the pieces a long poll answer is handed to actix-http in.
-/// An answer up to this size goes whole, with its head, in one write.
-const UNREAD_PIECE: usize = 16 * 1024;
-
-/// A poll's answer longer than [`UNREAD_PIECE`], handed to actix-http a
+/// A poll's answer longer than a [`frame::PIECE`], handed to actix-http a
 /// piece at a time, as it takes them: it takes the next only when its write
 /// buffer has room, so what is left here is what the client has not read
 /// (but for that buffer and the kernel's). Until it is all taken, the
@@ -309,7 +306,7 @@ impl actix_web::body::MessageBody for Unread {
         if this.rest.is_empty() {
             return std::task::Poll::Ready(None);
         }
-        let piece = this.rest.split_to(this.rest.len().min(UNREAD_PIECE));
+        let piece = this.rest.split_to(this.rest.len().min(frame::PIECE));
         this.inner.taken_unread(piece.len());
         std::task::Poll::Ready(Some(Ok(piece)))
     }
@@ -693,24 +690,18 @@ struct BodyState {
     /// connection's buffer and drops it at once, so the next chunk reuses
     /// the same memory: no allocation per frame.
     buf: BytesMut,
-    /// A batch whose text is longer than [`STREAM_PIECE`], on its way out
-    /// a piece at a time.
+    /// A batch longer than a [`frame::PIECE`], on its way out a piece at a
+    /// time, each escaped and wrapped for the transport as it is written:
+    /// a stream whose client does not read holds a piece, not the whole
+    /// frame escaped (up to 6 times its text, 7 in htmlfile).
     long: Option<Box<frame::Pieces<Batch>>>,
 }
-
-/// The text of a stream's frame written at a time: a frame of a longer
-/// batch goes in pieces, its messages escaped (and wrapped for the
-/// transport) as each piece is written. actix-http takes the next chunk
-/// only when its write buffer has room (under 32 KiB), so a stream whose
-/// client does not read holds a piece, not the whole frame escaped, up to
-/// 6 times its text (7 in htmlfile).
-const STREAM_PIECE: usize = 16 * 1024;
 
 impl BodyState {
     /// Writes the next piece of the long frame, and its end after the last.
     fn go_on(&mut self, mut pieces: Box<frame::Pieces<Batch>>) {
         self.text.clear();
-        pieces.fill(&mut self.text, STREAM_PIECE);
+        pieces.fill(&mut self.text, frame::PIECE);
         self.framing.piece_into(&self.text, &mut self.wrapped);
         match pieces.is_done() {
             true => self.framing.close_into(&mut self.wrapped),
@@ -757,9 +748,7 @@ fn receiver_body(
         }
         let last = matches!(out, Outgoing::Close(_));
         match out {
-            Outgoing::Messages(batch, accepted)
-                if batch.iter().map(|m| m.len()).sum::<usize>() > STREAM_PIECE =>
-            {
+            Outgoing::Messages(batch, accepted) if frame::goes_in_pieces(&batch) => {
                 st.framing.open_into(&mut st.wrapped);
                 st.go_on(Box::new(frame::Pieces::new(batch, accepted)));
             }

@@ -37,7 +37,8 @@ use futures_util::future::Either;
 use super::{hixie76, SessionRequest, Transport};
 use crate::error::CloseReason;
 use crate::http::RequestError;
-use crate::protocol::{frame, inbound};
+use crate::protocol::frame::{self, PIECE};
+use crate::protocol::inbound;
 use crate::session::state::Batch;
 use crate::session::{Attachment, Inner, Outgoing, ResumeAsk, Socket};
 
@@ -344,28 +345,24 @@ struct Writer {
     buf: BytesMut,
     /// A message frame's text, built before it is framed.
     scratch: String,
-    /// A frame longer than [`PIECE`] on its way out, a piece at a time.
+    /// A frame longer than a [`PIECE`] on its way out, a piece at a time.
     long: Option<Box<Long>>,
 }
 
-/// The size of the pieces a long frame is handed to actix-http in. It
-/// takes the next only when its write buffer has room (under 32 KiB), so a
-/// client that does not read holds at most that and a piece here, whatever
-/// the message's size: a broadcast's shared frame is not copied whole into
-/// each member's buffer, and a batch's text is escaped as it goes.
-const PIECE: usize = 16 * 1024;
+/// A raw socket's batch: the messages not yet framed (one frame each).
+type RawRest = <Batch as IntoIterator>::IntoIter;
 
-/// What is left of a long frame.
+/// What is left of a long frame. A broadcast's shared frame is not copied
+/// whole into each member's buffer, and a batch's text is escaped as it
+/// goes.
 struct Long {
     /// Bytes that go as they are: a prepared frame's (shared by all the
     /// receivers of a broadcast) or a raw socket's message text.
     bytes: Bytes,
     /// A SockJS batch's text (`a[...]`), quoted as it goes.
     pieces: Option<frame::Pieces<Batch>>,
-    /// hixie-76: the frame's end byte, after its text.
-    end: bool,
-    /// A raw socket: the batch's messages after this one (one frame each).
-    raw_rest: Option<<Batch as IntoIterator>::IntoIter>,
+    /// A raw socket: the batch's messages after this one.
+    raw_rest: Option<RawRest>,
 }
 
 impl Stream for Writer {
@@ -401,7 +398,7 @@ impl Stream for Writer {
         }
         if this.long.is_some() {
             // Nothing goes between a frame's pieces, not even a pong.
-            this.go_on(&mut None);
+            this.go_on(None);
             return Poll::Ready(Some(Ok(this.chunk())));
         }
         if let Some(payload) = this.shared.pong.borrow_mut().take() {
@@ -418,7 +415,7 @@ impl Stream for Writer {
             Poll::Ready(Outgoing::Heartbeat) if this.raw => this.wire.ping(out),
             Poll::Ready(Outgoing::Heartbeat) => this.wire.text(frame::HEARTBEAT, out),
             Poll::Ready(Outgoing::Messages(batch, _)) if this.raw => {
-                this.go_on(&mut Some(batch.into_iter()))
+                this.go_on(Some(batch.into_iter()))
             }
             Poll::Ready(Outgoing::Messages(batch, accepted)) => this.framed(batch, accepted),
             Poll::Ready(Outgoing::Ack(accepted)) => this.wire.text(&frame::ack(accepted), out),
@@ -472,8 +469,7 @@ impl Writer {
     /// A SockJS batch's frame: written whole when its text is short, else
     /// started as a [`Long`] frame.
     fn framed(&mut self, batch: Batch, accepted: Option<u64>) {
-        let text: usize = batch.iter().map(|m| m.len()).sum();
-        if text <= PIECE {
+        if !frame::goes_in_pieces(&batch) {
             return self
                 .wire
                 .messages(&batch, accepted, &mut self.scratch, &mut self.buf);
@@ -482,35 +478,24 @@ impl Writer {
             ([only], None) => only.frame().map(|f| f.as_bytes().clone()),
             _ => None,
         };
-        let long = match prepared {
-            Some(bytes) => {
-                self.wire.text_head(bytes.len(), &mut self.buf);
-                Long {
-                    bytes,
-                    pieces: None,
-                    end: matches!(self.wire, Wire::Hixie76),
-                    raw_rest: None,
-                }
-            }
-            None => {
-                let pieces = frame::Pieces::new(batch, accepted);
-                self.wire.text_head(pieces.len(), &mut self.buf);
-                Long {
-                    bytes: Bytes::new(),
-                    pieces: Some(pieces),
-                    end: matches!(self.wire, Wire::Hixie76),
-                    raw_rest: None,
-                }
-            }
+        let (bytes, pieces) = match prepared {
+            Some(bytes) => (bytes, None),
+            None => (Bytes::new(), Some(frame::Pieces::new(batch, accepted))),
         };
-        self.long = Some(Box::new(long));
-        self.go_on(&mut None);
+        let len = pieces.as_ref().map_or(bytes.len(), frame::Pieces::len);
+        self.wire.text_head(len, &mut self.buf);
+        self.long = Some(Box::new(Long {
+            bytes,
+            pieces,
+            raw_rest: None,
+        }));
+        self.go_on(None);
     }
 
     /// Writes up to a [`PIECE`] more of the long frame, if one is on its
     /// way; then, for a raw socket, the batch's next messages (`raw`), each
     /// its own frame, until one is long.
-    fn go_on(&mut self, raw: &mut Option<<Batch as IntoIterator>::IntoIter>) {
+    fn go_on(&mut self, mut raw: Option<RawRest>) {
         let out = &mut self.buf;
         if let Some(mut long) = self.long.take() {
             if !long.bytes.is_empty() {
@@ -532,10 +517,11 @@ impl Writer {
                 self.long = Some(long);
                 return;
             }
-            if long.end {
+            if matches!(self.wire, Wire::Hixie76) {
+                // hixie-76: the frame's end byte, after its text.
                 out.put_u8(0xff);
             }
-            *raw = long.raw_rest.take();
+            raw = long.raw_rest.take();
         }
         let Some(mut rest) = raw.take() else { return };
         while let Some(m) = rest.next() {
@@ -547,7 +533,6 @@ impl Writer {
             self.long = Some(Box::new(Long {
                 bytes: m.text().as_bytes().clone(),
                 pieces: None,
-                end: matches!(self.wire, Wire::Hixie76),
                 raw_rest: Some(rest),
             }));
             return;
