@@ -101,6 +101,29 @@ fn key(session: &Session) -> usize {
     Arc::as_ptr(&session.inner) as usize
 }
 
+/// Named groups by name (a service's, or a node's by channel), and how
+/// many there were when the unused ones were last forgotten.
+#[derive(Default)]
+pub(crate) struct Named<V> {
+    pub by_name: HashMap<String, V>,
+    swept_at: usize,
+}
+
+impl<V> Named<V> {
+    /// Forgets the entries `unused` says nobody needs, once the map has
+    /// doubled since it last did (so each look is paid for by the names
+    /// added since). Names can come from clients (a chat room, a STOMP
+    /// destination): kept for ever, a client naming a new one in each
+    /// request grew the map without bound.
+    pub fn forget_unused(&mut self, unused: impl Fn(&V) -> bool) {
+        if self.by_name.len() < (2 * self.swept_at).max(64) {
+            return;
+        }
+        self.by_name.retain(|_, v| !unused(v));
+        self.swept_at = self.by_name.len();
+    }
+}
+
 impl std::fmt::Debug for Group {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Group")

@@ -69,32 +69,7 @@ struct Service {
     /// Refusals at a limit (logged at warn, rate-limited).
     limits: limits::LimitLog,
     /// Named groups ([`SockJs::group`]).
-    groups: std::sync::Mutex<NamedGroups>,
-}
-
-/// The named groups of a service, and how many there were when those
-/// nobody uses were last forgotten.
-#[derive(Default)]
-struct NamedGroups {
-    by_name: std::collections::HashMap<String, crate::Group>,
-    swept_at: usize,
-}
-
-impl NamedGroups {
-    /// Forgets the groups with no member and no handle but this map's,
-    /// once the map has doubled since it last did (so each look is paid
-    /// for by the names added since). Names can come from clients (a chat
-    /// room, a STOMP destination): kept for the service's life, a client
-    /// naming a new one in each request grew the map without bound. A
-    /// group forgotten is empty and unreachable: asked for again, a new
-    /// empty one is the same.
-    fn sweep(&mut self) {
-        if self.by_name.len() < (2 * self.swept_at).max(64) {
-            return;
-        }
-        self.by_name.retain(|_, g| !g.unused());
-        self.swept_at = self.by_name.len();
-    }
+    groups: std::sync::Mutex<crate::broadcast::Named<crate::Group>>,
 }
 
 impl std::fmt::Debug for SockJs {
@@ -660,7 +635,9 @@ impl SockJs {
         if let Some(g) = groups.by_name.get(name) {
             return g.clone();
         }
-        groups.sweep();
+        // A group with no member and no handle but the map's is empty and
+        // unreachable: asked for again, a new empty one is the same.
+        groups.forget_unused(crate::Group::unused);
         #[cfg(feature = "redis")]
         let g = match &self.inner.sessions.cluster {
             Some(link) => crate::Group::clustered(link.node.clone(), link.svc.clone(), name),

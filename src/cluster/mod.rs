@@ -92,9 +92,8 @@ pub(crate) struct Node {
     /// Requests this node serves for others, by (from, id): how to stop them.
     pub serving: Mutex<HashMap<(String, u64), oneshot::Sender<()>>>,
     services: Mutex<HashMap<String, Weak<Sessions>>>,
-    /// Named groups by channel, and how many there were when the dead ones
-    /// were last forgotten (as `SockJs::group` forgets unused groups).
-    groups: Mutex<(HashMap<String, Weak<GroupInner>>, usize)>,
+    /// Named groups by channel; the dead ones are forgotten as new come.
+    groups: Mutex<crate::broadcast::Named<Weak<GroupInner>>>,
     alive: Mutex<HashMap<Arc<str>, (Instant, bool)>>,
     /// Cross-node work refused or lost because Redis was unreachable.
     pub failures: AtomicU64,
@@ -241,7 +240,7 @@ impl Cluster {
             pending: Mutex::new(HashMap::new()),
             serving: Mutex::new(HashMap::new()),
             services: Mutex::new(HashMap::new()),
-            groups: Mutex::new((HashMap::new(), 0)),
+            groups: Mutex::default(),
             alive: Mutex::new(HashMap::new()),
             failures: AtomicU64::new(0),
         });
@@ -428,12 +427,10 @@ impl Node {
     /// local members.
     pub fn add_group(&self, svc: &str, name: &str, group: &Arc<GroupInner>) {
         let mut groups = lock(&self.groups);
-        let (by_channel, swept_at) = &mut *groups;
-        if by_channel.len() >= (2 * *swept_at).max(64) {
-            by_channel.retain(|_, g| g.strong_count() > 0);
-            *swept_at = by_channel.len();
-        }
-        by_channel.insert(self.group_channel(svc, name), Arc::downgrade(group));
+        groups.forget_unused(|g| g.strong_count() == 0);
+        groups
+            .by_name
+            .insert(self.group_channel(svc, name), Arc::downgrade(group));
     }
 
     /// Publishes a broadcast to the other nodes' members of `group`.
@@ -493,7 +490,10 @@ impl Node {
             }
             return;
         }
-        let group = lock(&self.groups).0.get(channel).and_then(Weak::upgrade);
+        let group = lock(&self.groups)
+            .by_name
+            .get(channel)
+            .and_then(Weak::upgrade);
         if let Some(g) = group {
             crate::broadcast::deliver_local(&g, crate::Message::new(b.text));
         }
