@@ -378,18 +378,22 @@ async function churn({ url, pairs, perMessage, more, timeoutMs }) {
     closed = { code: e.code, reason: e.reason };
     if (wake) wake();
   };
-  const next = async () => {
-    const deadline = Date.now() + timeoutMs;
-    while (!got.length) {
-      if (closed) return `closed ${closed.code}`;
-      if (Date.now() > deadline) return 'timed out';
-      await new Promise((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100);
-      });
-    }
-    return got.shift();
-  };
+  // The next frame, or how the socket closed, or 'timed out'.
+  const now = () => (got.length ? got.shift() : closed ? `closed ${closed.code}` : null);
+  const next = () =>
+    new Promise((resolve) => {
+      const ready = now();
+      if (ready !== null) return resolve(ready);
+      const timer = setTimeout(() => {
+        wake = null;
+        resolve('timed out');
+      }, timeoutMs);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve(now());
+      };
+    });
   await new Promise((resolve, reject) => {
     sock.onopen = resolve;
     setTimeout(() => reject(new Error('no open')), timeoutMs);
