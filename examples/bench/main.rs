@@ -360,6 +360,8 @@ fn pin_self() {
 struct Sample {
     at: Instant,
     server: u64,
+    /// Of `server`, system time.
+    server_sys: u64,
     /// A cluster's redis-server (included in `server`).
     redis: u64,
     generator: u64,
@@ -371,6 +373,7 @@ fn sample(server: &Servers) -> Sample {
     Sample {
         at: Instant::now(),
         server: server.cpu_ticks(),
+        server_sys: server.sys_ticks(),
         redis: server.redis_ticks(),
         generator: servers::cpu_ticks("/proc/self/stat").unwrap_or(0),
         busy: servers::cpu_busy(),
@@ -382,6 +385,8 @@ fn sample(server: &Servers) -> Sample {
 struct Window {
     secs: f64,
     server_s: f64,
+    /// Of `server_s`, the time in the kernel (system time).
+    server_sys_s: f64,
     /// Of `server_s`, a cluster's redis-server.
     redis_s: f64,
     generator_s: f64,
@@ -402,6 +407,7 @@ fn window(a: &Sample, b: &Sample, hz: u64) -> Window {
     Window {
         secs: (b.at - a.at).as_secs_f64(),
         server_s,
+        server_sys_s: b.server_sys.saturating_sub(a.server_sys) as f64 / hz,
         redis_s: b.redis.saturating_sub(a.redis) as f64 / hz,
         generator_s,
         other_s: (busy as f64 / hz - server_s - generator_s).max(0.0),
@@ -421,6 +427,10 @@ impl Window {
     /// Server CPU per event, in µs.
     fn per(&self, events: u64) -> Option<f64> {
         (events > 0).then(|| self.server_s * 1e6 / events as f64)
+    }
+    /// The kernel's part of `per` (the server's system time).
+    fn kernel_per(&self, events: u64) -> Option<f64> {
+        (events > 0).then(|| self.server_sys_s * 1e6 / events as f64)
     }
     /// The redis-server's part of `per`.
     fn redis_per(&self, events: u64) -> Option<f64> {
@@ -1488,7 +1498,7 @@ fn medians<T>(
 
 fn echo_line(r: &EchoResult) -> String {
     format!(
-        "{} {} {}: {:.0} msg/s, p50 {}, p99 {}, server {:.1} µs/msg ({:.0} %), generator {:.0} %, errors {} {}",
+        "{} {} {}: {:.0} msg/s, p50 {}, p99 {}, server {:.1} µs/msg ({:.1} kernel, {:.0} %), generator {:.0} %, errors {} {}",
         r.server.name(),
         r.transport.name(),
         r.sessions,
@@ -1496,6 +1506,7 @@ fn echo_line(r: &EchoResult) -> String {
         stats::latency(r.hist.quantile(0.5)),
         stats::latency(r.hist.quantile(0.99)),
         r.w.per(r.done).unwrap_or(f64::NAN),
+        r.w.kernel_per(r.done).unwrap_or(f64::NAN),
         r.w.server_share() * 100.0,
         r.w.generator_share() * 100.0,
         r.errors,
@@ -1746,19 +1757,21 @@ fn render(
         let _ = writeln!(
             out,
             "Each session sends a message, waits for its echo, checks it, and sends the next. \
-             Median of {} runs by server CPU per message (its range in brackets).\n",
+             Median of {} runs by server CPU per message (its range in brackets); of which \
+             kernel is the server's system time per message (on loopback it includes \
+             delivering each packet to the client).\n",
             o.rounds
         );
         let _ = writeln!(
             out,
-            "| server | transport | sessions | messages/s | p50 | p99 | server CPU / message | server CPU | generator CPU | errors |"
+            "| server | transport | sessions | messages/s | p50 | p99 | server CPU / message | of which kernel | server CPU | generator CPU | errors |"
         );
-        let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+        let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         for r in rows {
             foreign = foreign.max(r.w.other_s / r.w.secs);
             let _ = writeln!(
                 out,
-                "| {} | {} | {}{} | {} | {} | {} | {} | {} | {}{} | {} |",
+                "| {} | {} | {}{} | {} | {} | {} | {} | {} | {} | {}{} | {} |",
                 r.server.name(),
                 r.transport.name(),
                 stats::count(r.sessions as u64),
@@ -1773,6 +1786,7 @@ fn render(
                 with_range(us(r.w.per(r.done)), r.runs, r.cpu_range, |v| format!(
                     "{v:.1}"
                 )),
+                us(r.w.kernel_per(r.done)),
                 pct(r.w.server_share()),
                 pct(r.w.generator_share()),
                 if r.w.saturated() { " (saturated)" } else { "" },
@@ -2392,6 +2406,7 @@ fn window_json(w: &Window) -> serde_json::Value {
     serde_json::json!({
         "measured_s": w.secs,
         "server_cpu_share": w.server_share(),
+        "server_kernel_cpu_share": w.server_sys_s / w.secs,
         "redis_cpu_share": w.redis_s / w.secs,
         "generator_cpu_share": w.generator_share(),
         "generator_saturated": w.saturated(),
@@ -2445,6 +2460,7 @@ fn json_report(
                 "cpu_us_per_message": cpu,
                 "cpu_us_per_message_range": range_json(cpu, r.runs, r.cpu_range),
                 "cpu_us_per_message_by_round": r.per_round.iter().map(|&(_, c)| c).collect::<Vec<_>>(),
+                "kernel_cpu_us_per_message": r.w.kernel_per(r.done),
                 "redis_cpu_us_per_message": r.w.redis_per(r.done),
                 "p50_us": r.hist.quantile(0.5),
                 "p99_us": r.hist.quantile(0.99),

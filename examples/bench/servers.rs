@@ -817,6 +817,11 @@ impl Servers {
         self.all().map(Server::cpu_ticks).sum()
     }
 
+    /// Of `cpu_ticks`, the time spent in the kernel (system time).
+    pub fn sys_ticks(&self) -> u64 {
+        self.all().map(Server::sys_ticks).sum()
+    }
+
     /// CPU of the cluster's redis-server (0 without one).
     pub fn redis_ticks(&self) -> u64 {
         self.redis.as_ref().map_or(0, Server::cpu_ticks)
@@ -979,6 +984,10 @@ impl Server {
         cpu_ticks(&format!("/proc/{}/stat", self.pid())).unwrap_or(0)
     }
 
+    pub fn sys_ticks(&self) -> u64 {
+        cpu_split(&format!("/proc/{}/stat", self.pid())).map_or(0, |(_, sys)| sys)
+    }
+
     pub fn rss_kib(&self) -> u64 {
         rss_kib(self.pid()).unwrap_or(0)
     }
@@ -1071,13 +1080,18 @@ fn free_port() -> Result<u16, String> {
 
 /// utime + stime (all threads) of a process, in clock ticks.
 pub fn cpu_ticks(stat_path: &str) -> Option<u64> {
+    cpu_split(stat_path).map(|(user, sys)| user + sys)
+}
+
+/// A process's user and system time, in clock ticks.
+pub fn cpu_split(stat_path: &str) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string(stat_path).ok()?;
     let after = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     // After the command: state is field 3, utime field 14, stime field 15.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 pub fn rss_kib(pid: u32) -> Option<u64> {
