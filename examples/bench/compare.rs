@@ -117,10 +117,15 @@ pub fn compare(base: &str, new: &str) -> Result<String, String> {
     let _ = writeln!(
         out,
         "*new / base*: the medians' ratio (below 1 is better for µs and KiB, above 1 for \
-         deliveries/s). *apart*: the two rows' ranges over their rounds do not overlap.\n"
+         deliveries/s). *apart*: the two rows' ranges over their rounds do not overlap. \
+         *kernel*: of an echo row's CPU per message, the server's system time, base → new \
+         (in the median rounds; reports before 609967a do not have it).\n"
     );
-    let _ = writeln!(out, "| row | unit | base | new | new / base | apart |");
-    let _ = writeln!(out, "|---|---|--:|--:|--:|---|");
+    let _ = writeln!(
+        out,
+        "| row | unit | base | new | new / base | apart | kernel |"
+    );
+    let _ = writeln!(out, "|---|---|--:|--:|--:|---|--:|");
     let empty = Vec::new();
     let base_rows = a["rows"].as_array().unwrap_or(&empty);
     let mut only_new = Vec::new();
@@ -132,7 +137,7 @@ pub fn compare(base: &str, new: &str) -> Result<String, String> {
             continue;
         };
         let (Some(x), Some(y)) = (old[f.key].as_f64(), row[f.key].as_f64()) else {
-            let _ = writeln!(out, "| {k} | {} | – | – | – | – |", f.unit);
+            let _ = writeln!(out, "| {k} | {} | – | – | – | – | – |", f.unit);
             continue;
         };
         let cell = |v: f64, row: &Value| match range(row, f) {
@@ -157,9 +162,16 @@ pub fn compare(base: &str, new: &str) -> Result<String, String> {
             }
             _ => "–",
         };
+        let kernel = |r: &Value| r["kernel_cpu_us_per_message"].as_f64();
+        let kernel = match (kernel(old), kernel(row)) {
+            (Some(p), Some(q)) => format!("{} → {}", show(p), show(q)),
+            (None, Some(q)) => format!("– → {}", show(q)),
+            (Some(p), None) => format!("{} → –", show(p)),
+            (None, None) => "–".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "| {k} | {} | {} | {} | {:.2} | {apart} |",
+            "| {k} | {} | {} | {} | {:.2} | {apart} | {kernel} |",
             f.unit,
             cell(x, old),
             cell(y, row),
