@@ -37,7 +37,8 @@ pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
 /// message frame carries the acknowledgement: 200 ms.
 pub const ACK_DELAY: Duration = Duration::from_millis(200);
 /// Default bound on the bytes all sessions of a service hold in their
-/// outbound queues together (messages waiting, or unacknowledged): 256 MiB.
+/// queues together (outbound: messages waiting, or unacknowledged;
+/// inbound: messages clients sent that handlers have not read): 256 MiB.
 pub const DEFAULT_BUFFER_BUDGET: usize = 256 * 1024 * 1024;
 /// The longest server or session id accepted in a URL: 128 bytes.
 pub const MAX_ID_LEN: usize = 128;

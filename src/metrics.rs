@@ -455,7 +455,7 @@ impl Collector for QueueCollector {
         let mut gauges: Gauges = [
             (
                 "queued_bytes",
-                "Bytes waiting in all outbound queues (resumable: until acknowledged)",
+                "Bytes waiting in all queues: outbound (resumable: until acknowledged) and inbound (not yet read by the handler)",
                 Vec::new(),
             ),
             (

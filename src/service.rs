@@ -431,10 +431,14 @@ impl SockJs {
         })
     }
 
-    /// The bytes all sessions of the service may hold in their outbound
-    /// queues together (waiting messages, and resumable sessions'
-    /// unacknowledged ones); past it every queue counts as full, under
-    /// the overflow policy. Defaults to 256 MiB
+    /// The bytes all sessions of the service may hold in their queues
+    /// together: outbound (waiting messages, and resumable sessions'
+    /// unacknowledged ones) and inbound (what clients sent that the
+    /// handlers have not read). Past it every queue counts as full: an
+    /// outbound one under the overflow policy, an inbound one by making
+    /// the client's send (or socket) wait, as at
+    /// [`SockJs::inbound_limit`]. An empty queue still takes one message,
+    /// so every session keeps moving. Defaults to 256 MiB
     /// ([`DEFAULT_BUFFER_BUDGET`](crate::config::DEFAULT_BUFFER_BUDGET)).
     ///
     /// ```
@@ -475,8 +479,8 @@ impl SockJs {
         self.inner.sessions.len()
     }
 
-    /// Bytes all sessions hold in their outbound queues now (see
-    /// [`SockJs::buffer_budget`]).
+    /// Bytes all sessions hold in their queues now, outbound and inbound
+    /// (see [`SockJs::buffer_budget`]).
     ///
     /// ```
     /// let s = actix_sockjs::SockJs::new(|_, _| async {});

@@ -157,7 +157,7 @@ impl Sessions {
         self.config = config;
     }
 
-    /// Bytes all sessions hold in their outbound queues.
+    /// Bytes all sessions hold in their queues, outbound and inbound.
     pub fn buffered(&self) -> usize {
         self.budget.used()
     }

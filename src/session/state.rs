@@ -965,12 +965,14 @@ impl State {
         }
         if !self.inbound.is_empty()
             && (self.inbound.len() >= limits.messages
-                || self.inbound_bytes + msg.len() > limits.bytes)
+                || self.inbound_bytes + msg.len() > limits.bytes
+                || !self.budget.has_room(msg.len()))
         {
             self.deliverer_waiting = true;
             return InPush::Full(msg);
         }
         self.inbound_bytes += msg.len();
+        self.budget.add(msg.len());
         self.inbound.push_back(msg);
         if let Some(r) = &mut self.resume {
             r.accepted += 1;
@@ -990,6 +992,7 @@ impl State {
         match self.inbound.pop_front() {
             Some(m) => {
                 self.inbound_bytes -= m.len();
+                self.budget.sub(m.len());
                 self.taken += 1;
                 if let Some(d) = self.resume.as_mut().and_then(|r| r.durable.as_mut()) {
                     if d.flush_at.is_none() {
@@ -1007,6 +1010,7 @@ impl State {
     pub fn reader_gone(&mut self) {
         self.reader_gone = true;
         self.inbound.clear();
+        self.budget.sub(self.inbound_bytes);
         self.inbound_bytes = 0;
     }
 }
@@ -1025,7 +1029,7 @@ impl State {
 
 impl Drop for State {
     fn drop(&mut self) {
-        self.budget.sub(self.queued_bytes);
+        self.budget.sub(self.queued_bytes + self.inbound_bytes);
     }
 }
 
@@ -1635,6 +1639,53 @@ mod tests {
         b.attach(t, None, false);
         b.next(1, t);
         assert!(matches!(b.next(1, t), Next::Messages(..)));
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn what_clients_sent_shares_the_services_budget_too() {
+        let t = Instant::now();
+        let budget = Budget::new(10);
+        let mut a = State::new(t, TIMING, budget.clone());
+        let mut b = State::new(t, TIMING, budget.clone());
+        let big = Limits {
+            messages: 100,
+            bytes: 100,
+        };
+        assert_eq!(a.push("123456".into(), big), Push::Queued, "outbound");
+        assert_eq!(b.push_inbound("12".into(), big, t), InPush::Queued);
+        assert_eq!(b.push_inbound("34".into(), big, t), InPush::Queued);
+        assert_eq!(budget.used(), 10);
+        assert!(
+            matches!(b.push_inbound("5".into(), big, t), InPush::Full(_)),
+            "over the budget, the client's send waits"
+        );
+        assert!(
+            matches!(a.push("x".into(), big), Push::Full(_)),
+            "and the outbound queues count as full"
+        );
+        let mut c = State::new(t, TIMING, budget.clone());
+        assert_eq!(
+            c.push_inbound("an empty queue takes one".into(), big, t),
+            InPush::Queued,
+            "as an empty queue always does"
+        );
+        drop(c);
+        assert_eq!(
+            budget.used(),
+            10,
+            "a dropped session gives its inbound back"
+        );
+        assert_eq!(
+            b.pop_inbound(),
+            Ok(Some(("12".into(), true))),
+            "the waiting send is told of the room"
+        );
+        assert_eq!(budget.used(), 8);
+        assert_eq!(b.push_inbound("5".into(), big, t), InPush::Queued);
+        b.reader_gone();
+        assert_eq!(budget.used(), 6, "a stream dropped gives back what it held");
+        drop(a);
         assert_eq!(budget.used(), 0);
     }
 }

@@ -207,6 +207,73 @@ async fn inbound_bytes_bound_holds_senders_until_the_handler_reads() {
 }
 
 #[actix_web::test]
+async fn what_clients_sent_counts_against_the_services_buffer_budget() {
+    // Handlers that read nothing until the test opens the gate; a budget of
+    // two messages of 900 bytes for all sessions together.
+    let (open, gate) = tokio::sync::watch::channel(false);
+    let (got_tx, mut got) = mpsc::unbounded_channel();
+    let service = SockJs::new(move |_session: Session, mut messages: MessageStream| {
+        let mut gate = gate.clone();
+        let got_tx = got_tx.clone();
+        async move {
+            let _ = gate.wait_for(|open| *open).await;
+            while let Some(m) = messages.recv().await {
+                let _ = got_tx.send(m);
+            }
+        }
+    })
+    .buffer_budget(2000);
+    let sockjs = service.clone();
+    let server = serve_one(service);
+    let base = format!("{}/s", server.base());
+    let (a, b, c) = (session_url(&base), session_url(&base), session_url(&base));
+    for url in [&a, &b, &c] {
+        post(&format!("{url}/xhr"), &[], "")
+            .await
+            .assert_body("o\n");
+    }
+    let msg = |ch: char| format!("[\"{}\"]", ch.to_string().repeat(900));
+    post(&format!("{a}/xhr_send"), &[], &msg('a'))
+        .await
+        .assert_status(204);
+    post(&format!("{b}/xhr_send"), &[], &msg('b'))
+        .await
+        .assert_status(204);
+    assert_eq!(sockjs.buffered_bytes(), 1800, "two messages held");
+    // Session a's queue is far from its own bound (1 MiB), but the service
+    // is past its budget: a's next send waits for a's handler.
+    let a_url = format!("{a}/xhr_send");
+    let body = msg('c');
+    let waiting = post(&a_url, &[], &body);
+    tokio::pin!(waiting);
+    let early = tokio::time::timeout(crate::SHORT, &mut waiting).await;
+    assert!(early.is_err(), "over the budget, the send must wait");
+    assert_eq!(
+        sockjs.buffered_bytes(),
+        1800,
+        "the waiting message is not queued"
+    );
+    // An empty queue still takes a message: no session is starved by others.
+    post(&format!("{c}/xhr_send"), &[], &msg('d'))
+        .await
+        .assert_status(204);
+    assert_eq!(sockjs.buffered_bytes(), 2700);
+    open.send(true).expect("open the gate");
+    waiting.await.assert_status(204);
+    let mut texts = Vec::new();
+    for _ in 0..4 {
+        texts.push(next(&mut got).await);
+    }
+    texts.sort();
+    let expected: Vec<String> = "abcd"
+        .chars()
+        .map(|ch| ch.to_string().repeat(900))
+        .collect();
+    assert_eq!(texts, expected, "every message arrives once");
+    assert_eq!(sockjs.buffered_bytes(), 0, "all given back once read");
+}
+
+#[actix_web::test]
 async fn overlong_session_ids_are_not_found() {
     let server = serve_one(echo());
     let long = "x".repeat(129);
