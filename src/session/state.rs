@@ -1616,26 +1616,34 @@ mod tests {
         );
     }
 
-    #[test]
-    fn queues_share_the_services_budget() {
+    /// Queue bounds far above the budget of [`two_sessions_on_a_budget_of_ten`].
+    const BIG: Limits = Limits {
+        messages: 100,
+        bytes: 100,
+    };
+
+    /// Two sessions of one service whose budget is 10 bytes.
+    fn two_sessions_on_a_budget_of_ten() -> (Instant, Arc<Budget>, State, State) {
         let t = Instant::now();
         let budget = Budget::new(10);
-        let mut a = State::new(t, TIMING, budget.clone());
-        let mut b = State::new(t, TIMING, budget.clone());
-        let big = Limits {
-            messages: 100,
-            bytes: 100,
-        };
-        assert_eq!(a.push("123456".into(), big), Push::Queued);
-        assert_eq!(b.push("1234".into(), big), Push::Queued);
+        let a = State::new(t, TIMING, budget.clone());
+        let b = State::new(t, TIMING, budget.clone());
+        (t, budget, a, b)
+    }
+
+    #[test]
+    fn queues_share_the_services_budget() {
+        let (t, budget, mut a, mut b) = two_sessions_on_a_budget_of_ten();
+        assert_eq!(a.push("123456".into(), BIG), Push::Queued);
+        assert_eq!(b.push("1234".into(), BIG), Push::Queued);
         assert_eq!(budget.used(), 10);
         assert!(
-            matches!(b.push("x".into(), big), Push::Full(_)),
+            matches!(b.push("x".into(), BIG), Push::Full(_)),
             "over the budget"
         );
         drop(a);
         assert_eq!(budget.used(), 4, "given back");
-        assert_eq!(b.push("x".into(), big), Push::Queued);
+        assert_eq!(b.push("x".into(), BIG), Push::Queued);
         b.attach(t, None, false);
         b.next(1, t);
         assert!(matches!(b.next(1, t), Next::Messages(..)));
@@ -1644,29 +1652,22 @@ mod tests {
 
     #[test]
     fn what_clients_sent_shares_the_services_budget_too() {
-        let t = Instant::now();
-        let budget = Budget::new(10);
-        let mut a = State::new(t, TIMING, budget.clone());
-        let mut b = State::new(t, TIMING, budget.clone());
-        let big = Limits {
-            messages: 100,
-            bytes: 100,
-        };
-        assert_eq!(a.push("123456".into(), big), Push::Queued, "outbound");
-        assert_eq!(b.push_inbound("12".into(), big, t), InPush::Queued);
-        assert_eq!(b.push_inbound("34".into(), big, t), InPush::Queued);
+        let (t, budget, mut a, mut b) = two_sessions_on_a_budget_of_ten();
+        assert_eq!(a.push("123456".into(), BIG), Push::Queued, "outbound");
+        assert_eq!(b.push_inbound("12".into(), BIG, t), InPush::Queued);
+        assert_eq!(b.push_inbound("34".into(), BIG, t), InPush::Queued);
         assert_eq!(budget.used(), 10);
         assert!(
-            matches!(b.push_inbound("5".into(), big, t), InPush::Full(_)),
+            matches!(b.push_inbound("5".into(), BIG, t), InPush::Full(_)),
             "over the budget, the client's send waits"
         );
         assert!(
-            matches!(a.push("x".into(), big), Push::Full(_)),
+            matches!(a.push("x".into(), BIG), Push::Full(_)),
             "and the outbound queues count as full"
         );
         let mut c = State::new(t, TIMING, budget.clone());
         assert_eq!(
-            c.push_inbound("an empty queue takes one".into(), big, t),
+            c.push_inbound("an empty queue takes one".into(), BIG, t),
             InPush::Queued,
             "as an empty queue always does"
         );
@@ -1682,7 +1683,7 @@ mod tests {
             "the waiting send is told of the room"
         );
         assert_eq!(budget.used(), 8);
-        assert_eq!(b.push_inbound("5".into(), big, t), InPush::Queued);
+        assert_eq!(b.push_inbound("5".into(), BIG, t), InPush::Queued);
         b.reader_gone();
         assert_eq!(budget.used(), 6, "a stream dropped gives back what it held");
         drop(a);
