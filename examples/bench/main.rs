@@ -45,7 +45,9 @@
 //! Environment: `BENCH_PERF` replaces the `perf` arguments of `--perf`
 //! (`BENCH_PERF="stat -e syscalls:sys_enter_sendto"`), `BENCH_WRAP` runs the
 //! servers under a tool (`BENCH_WRAP="valgrind --tool=massif"`),
-//! `BENCH_NODELAY=0` leaves the actix servers' TCP_NODELAY off.
+//! `BENCH_NODELAY=0` leaves the actix servers' TCP_NODELAY off,
+//! `BENCH_KEEP_HEADERS=none` has actix-sockjs's echo sessions keep none of
+//! their opening request's headers (`SockJs::keep_headers`).
 
 mod client;
 mod compare;

@@ -124,9 +124,15 @@ pub fn serve(kind: &str, port: u16) -> std::io::Result<()> {
         let server = match kind.as_str() {
             "floor" => floor_server(port, nodelay, None)?,
             "sockjs" => {
-                let echo = SockJs::new(sockjs_echo)
+                let mut echo = SockJs::new(sockjs_echo)
                     .disconnect_delay(DISCONNECT_DELAY)
                     .max_sessions(200_000);
+                // BENCH_KEEP_HEADERS=none: the sessions keep none of their
+                // opening request's headers (`SockJs::keep_headers`), to see
+                // what the headers cost a session (`--only memory`).
+                if std::env::var("BENCH_KEEP_HEADERS").is_ok_and(|v| v == "none") {
+                    echo = echo.keep_headers([] as [&str; 0]);
+                }
                 let room = Group::new();
                 let broadcast = SockJs::new(move |s, m| sockjs_broadcast(room.clone(), s, m))
                     .disconnect_delay(DISCONNECT_DELAY)
