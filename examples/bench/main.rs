@@ -372,10 +372,11 @@ struct Sample {
 
 /// `server`: every process of the row (a cluster's nodes and Redis).
 fn sample(server: &Servers) -> Sample {
+    let (cpu, sys) = server.cpu_and_sys_ticks();
     Sample {
         at: Instant::now(),
-        server: server.cpu_ticks(),
-        server_sys: server.sys_ticks(),
+        server: cpu,
+        server_sys: sys,
         redis: server.redis_ticks(),
         generator: servers::cpu_ticks("/proc/self/stat").unwrap_or(0),
         busy: servers::cpu_busy(),

@@ -818,14 +818,13 @@ impl Servers {
             .join(",")
     }
 
-    /// CPU of every process (nodes and Redis), summed.
-    pub fn cpu_ticks(&self) -> u64 {
-        self.all().map(Server::cpu_ticks).sum()
-    }
-
-    /// Of `cpu_ticks`, the time spent in the kernel (system time).
-    pub fn sys_ticks(&self) -> u64 {
-        self.all().map(Server::sys_ticks).sum()
+    /// CPU of every process (nodes and Redis), summed, and of it the time
+    /// spent in the kernel (system time), from one read of each process's
+    /// stat.
+    pub fn cpu_and_sys_ticks(&self) -> (u64, u64) {
+        self.all()
+            .map(Server::cpu_split)
+            .fold((0, 0), |(cpu, sys), (u, s)| (cpu + u + s, sys + s))
     }
 
     /// CPU of the cluster's redis-server (0 without one).
@@ -987,11 +986,13 @@ impl Server {
     }
 
     pub fn cpu_ticks(&self) -> u64 {
-        cpu_ticks(&format!("/proc/{}/stat", self.pid())).unwrap_or(0)
+        let (user, sys) = self.cpu_split();
+        user + sys
     }
 
-    pub fn sys_ticks(&self) -> u64 {
-        cpu_split(&format!("/proc/{}/stat", self.pid())).map_or(0, |(_, sys)| sys)
+    /// User and system time, in clock ticks.
+    pub fn cpu_split(&self) -> (u64, u64) {
+        cpu_split(&format!("/proc/{}/stat", self.pid())).unwrap_or((0, 0))
     }
 
     pub fn rss_kib(&self) -> u64 {
